@@ -1,0 +1,56 @@
+import type { AttributionType, Touch } from '../tracking/attribution-types.js';
+
+/** In progress: ringing, answered (until ended_at is set). Final: any status with ended_at. */
+export type CallStatus = 'ringing' | 'answered' | 'busy' | 'no-answer' | 'canceled' | 'failed' | 'rejected';
+export type HangupSide = 'caller' | 'callee' | 'system';
+export type RecordingStatus = 'recording' | 'saved' | 'unavailable' | 'pruned' | 'missing';
+
+/** A call as the rest of the code sees it (camelCase; the store maps the table). */
+export interface CallRecord {
+  id: string;
+  sipCallId: string | null;
+  trackingNumber: string;
+  trackingNumberId: number | null;
+  callerNumber: string | null;
+  forwardedTo: string | null;
+  trunk: string | null;
+  startedAt: number;
+  ringingAt: number | null;
+  answeredAt: number | null;
+  endedAt: number | null;
+  status: CallStatus;
+  sipCode: number | null;
+  hangupBy: HangupSide | null;
+  ringSeconds: number | null;
+  talkSeconds: number | null;
+  attributionType: AttributionType | null;
+  poolName: string | null;
+  visitId: string | null;
+  late: boolean;
+  source: string | null;
+  medium: string | null;
+  campaign: string | null;
+  term: string | null;
+  content: string | null;
+  referrer: string | null;
+  landingPage: string | null;
+  gaClientId: string | null;
+  ymClientId: string | null;
+  gclid: string | null;
+  yclid: string | null;
+  firstCall: boolean | null;
+  targetCall: boolean | null;
+  firstTouch: Touch | null;
+  tags: string[];
+  note: string | null;
+  dealValue: number | null;
+  recordingStatus: RecordingStatus | null;
+  recordingError: string | null;
+  recordingPath: string | null;
+  recordingSize: number | null;
+  recordingDuration: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const FINAL_STATUSES: readonly CallStatus[] = ['answered', 'busy', 'no-answer', 'canceled', 'failed', 'rejected'];

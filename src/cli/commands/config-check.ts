@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { loadConfigFile, resolveConfigPath } from '../../config/load.js';
+import type { CalltrackConfig } from '../../config/schema.js';
+import type { GlobalOptions } from '../context.js';
+import { print, printJson } from '../context.js';
+
+export function summariseConfig(cfg: CalltrackConfig): string {
+  const lines = [
+    `database: ${cfg.database.client === 'sqlite3' ? `sqlite3 ${cfg.database.filename}` : 'pg'}`,
+    `http: ${cfg.http.host}:${cfg.http.port}${cfg.http.adminToken ? '' : ' (admin API closed: no http.adminToken)'}`,
+    `static numbers: ${cfg.numbers.length}`,
+    `pools: ${cfg.pools.length}${cfg.pools.map((p) => `\n  ${p.name}: ${p.numbers.length} number${p.numbers.length === 1 ? '' : 's'}, hold ${p.holdMinutes} min, ${p.fallbackNumber ? `fallback ${p.fallbackNumber}` : 'no fallback'}`).join('')}`,
+    `trunks: ${cfg.sip.trunks.length}${cfg.sip.trunks.map((t) => `\n  ${t.name}: ${t.allow.join(', ')} -> ${t.outbound}`).join('')}`,
+    `recording: ${cfg.media.recording.enabled ? `on, ${cfg.media.recording.dir}` : 'off'}`,
+  ];
+  return lines.join('\n');
+}
+
+export function configCommand(): Command {
+  const config = new Command('config').description('work with the configuration file');
+  config
+    .command('check')
+    .description('validate the configuration file; exit 0 with a summary, or 2 listing every problem')
+    .option('--json', 'print the normalised configuration as JSON')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const file = resolveConfigPath(cmd.optsWithGlobals<GlobalOptions>().config);
+      const { config: cfg, warnings } = loadConfigFile(file);
+      for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+      if (opts.json) return printJson(cfg);
+      print(`${file}: OK\n${summariseConfig(cfg)}`);
+    });
+  return config;
+}

@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { loadConfigFile } from '../../config/load.js';
+import { ConfigError, formatProblems } from '../../errors.js';
+import { createApp } from '../../main.js';
+import { loadCliContext } from '../context.js';
+
+/** How long SIGTERM waits for calls and requests in progress before closing anyway. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run calltrack: HTTP API, SIP call handling, number sync (migrates the database first)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { config, file, logger } = loadCliContext(cmd, { fd: 1 });
+      const app = await createApp(config, { logger });
+      await app.start();
+      logger.info({ config: file }, 'calltrack is running');
+
+      // SIGHUP: re-read the file; a bad file changes nothing and every problem is logged.
+      process.on('SIGHUP', () => {
+        logger.info({ config: file }, 'SIGHUP: reloading configuration');
+        let next;
+        try {
+          next = loadConfigFile(file);
+        } catch (err) {
+          if (err instanceof ConfigError) {
+            logger.error({ problems: err.problems }, `configuration NOT reloaded, the running one stays:\n${formatProblems(err.problems)}`);
+          } else {
+            logger.error({ err }, 'configuration NOT reloaded, the running one stays');
+          }
+          return;
+        }
+        for (const w of next.warnings) logger.warn({ key: w.path }, w.message);
+        app.reload(next.config).then(
+          (summary) => logger.info({ summary }, 'configuration reloaded'),
+          (err: unknown) => logger.error({ err }, 'configuration NOT reloaded (number sync failed), the running one stays'),
+        );
+      });
+
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            logger.warn({ signal }, 'second signal: exiting now');
+            process.exit(1);
+          }
+          stopping = true;
+          logger.info({ signal }, 'shutting down: no new calls or requests, waiting for those in progress');
+          const timer = setTimeout(() => {
+            logger.warn('shutdown grace period over; closing anyway');
+            process.exit(1);
+          }, SHUTDOWN_GRACE_MS);
+          timer.unref();
+          app.stop().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'error while shutting down');
+            resolve();
+          });
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      logger.info('calltrack stopped');
+    });
+}

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { packageVersion } from '../version.js';
+import { configCommand } from './commands/config-check.js';
+import { migrateCommand } from './commands/migrate.js';
+import { numbersSyncCommand } from './commands/numbers-sync.js';
+import { serveCommand } from './commands/serve.js';
+import { handleCliError } from './handle-error.js';
+
+export function buildProgram(): Command {
+  const program = new Command('calltrack')
+    .description('self-hosted call tracking: tracking numbers, SIP forwarding, attribution, exports')
+    .version(packageVersion())
+    .option('-c, --config <file>', 'configuration file (default: $CALLTRACK_CONFIG or config/calltrack.yaml)')
+    .option('--pretty', 'human-readable logs (default when logging to a terminal)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.addCommand(serveCommand());
+  program.addCommand(configCommand());
+  program.addCommand(migrateCommand());
+  program.addCommand(new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()));
+  for (const cmd of program.commands) propagateExitOverride(cmd);
+  return program;
+}
+
+function propagateExitOverride(cmd: Command): void {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) propagateExitOverride(sub);
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = handleCliError(err);
+  }
+}

@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+
+interface CheckedShape {
+  sip: { trunks: { name: string }[] };
+  media: { freeswitch?: unknown; recording: { enabled: boolean } };
+  numbers: { number: string }[];
+  pools: { name: string; numbers: string[]; fallbackNumber?: string | undefined; onExhausted: string }[];
+}
+
+/**
+ * Rules that span sections. A tracking number may appear exactly once in the whole file:
+ * a call on it must resolve to one source or one pool, never to a guess between two.
+ */
+export function checkCrossReferences(cfg: CheckedShape, ctx: z.core.$RefinementCtx<CheckedShape>): void {
+  const seen = new Map<string, string>();
+  const claim = (number: string, path: (string | number)[]) => {
+    const where = formatPath(path);
+    const first = seen.get(number);
+    if (first) {
+      ctx.addIssue({ code: 'custom', path, message: `${number} is already used at ${first}: each number may appear once` });
+    } else {
+      seen.set(number, where);
+    }
+  };
+  cfg.numbers.forEach((n, i) => claim(n.number, ['numbers', i, 'number']));
+  cfg.pools.forEach((p, i) => {
+    p.numbers.forEach((n, j) => claim(n, ['pools', i, 'numbers', j]));
+    if (p.fallbackNumber) claim(p.fallbackNumber, ['pools', i, 'fallbackNumber']);
+    if (p.onExhausted === 'fallback' && !p.fallbackNumber) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pools', i, 'fallbackNumber'],
+        message: 'is required when onExhausted is "fallback" (the number shown when every pool number is held)',
+      });
+    }
+  });
+  unique(cfg.pools.map((p) => p.name), 'pools', 'name', ctx);
+  unique(cfg.sip.trunks.map((t) => t.name), 'sip.trunks', 'name', ctx);
+  if (cfg.media.recording.enabled && !cfg.media.freeswitch) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['media', 'recording', 'enabled'],
+      message: 'recording needs FreeSWITCH: configure media.freeswitch or set enabled: false',
+    });
+  }
+}
+
+function unique(names: string[], section: string, key: string, ctx: z.core.$RefinementCtx<CheckedShape>) {
+  const firstIndex = new Map<string, number>();
+  names.forEach((name, i) => {
+    const first = firstIndex.get(name);
+    if (first === undefined) firstIndex.set(name, i);
+    else ctx.addIssue({ code: 'custom', path: [...section.split('.'), i, key], message: `"${name}" is already the name of ${section}[${first}]` });
+  });
+}
+
+/** `['pools', 1, 'numbers', 3]` → `pools[1].numbers[3]`, the form every message uses. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}

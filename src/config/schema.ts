@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import type { CountryCode } from '../phone/e164.js';
+import { isCountryCode } from '../phone/e164.js';
+import {
+  forwardField,
+  hostField,
+  httpUrlField,
+  ipOrCidrField,
+  nameField,
+  originField,
+  phoneField,
+  portField,
+} from './fields.js';
+import { checkCrossReferences } from './cross-checks.js';
+
+/**
+ * The one configuration schema. Every object is strict: a misspelt key is an error, never
+ * silently ignored. Sections that are left out take the defaults documented in
+ * config/calltrack.example.yaml. Phone-number fields depend on `tracking.defaultCountry`,
+ * so the schema is built for that country (read first, leniently, by the loader).
+ */
+export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
+  const phone = phoneField(defaultCountry);
+  const forwardTo = forwardField(defaultCountry);
+  const strings = z.array(z.string().min(1)).min(1, 'needs at least one value');
+
+  const sqlite = z.strictObject({
+    client: z.literal('sqlite3'),
+    filename: z.string().min(1).default('data/calltrack.sqlite'),
+    busyTimeoutMs: z.number().int().min(0).default(5000),
+  });
+  const postgres = z.strictObject({
+    client: z.literal('pg'),
+    connection: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL'),
+    pool: z.strictObject({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).default(10) }).prefault({}),
+  });
+  const database = z.preprocess(
+    (v) => (v && typeof v === 'object' && !('client' in v) ? { client: 'sqlite3', ...v } : v),
+    z.discriminatedUnion('client', [sqlite, postgres], { error: 'client: expected "sqlite3" or "pg"' }),
+  );
+
+  const http = z.strictObject({
+    host: hostField.default('0.0.0.0'),
+    port: portField.default(8080),
+    publicUrl: httpUrlField.optional(),
+    corsOrigins: z.array(originField).default([]),
+    adminToken: z.string().min(16, 'must be at least 16 characters (use a long random string)').optional(),
+    bodyLimitBytes: z.number().int().min(1024).max(1048576).default(16384),
+    trustProxy: z.boolean().default(false),
+  });
+
+  const trunk = z.strictObject({
+    name: nameField,
+    allow: z.array(ipOrCidrField).min(1, 'needs at least one address: only these may send INVITEs'),
+    outbound: z
+      .string()
+      .regex(/^sips?:/, 'expected a SIP URI template such as "sip:{number}@pbx.example.com:5060"')
+      .refine((s) => s.includes('{number}'), 'must contain {number}, replaced by the number to call'),
+    auth: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
+  });
+
+  const sip = z.strictObject({
+    drachtio: z
+      .strictObject({ host: hostField.default('127.0.0.1'), port: portField.default(9022), secret: z.string().min(1).default('cymru') })
+      .prefault({}),
+    trunks: z.array(trunk).default([]),
+    ringTimeoutSeconds: z.number().int().min(5).max(600).default(40),
+    unknownNumber: z
+      .union([z.literal('reject'), z.strictObject({ forwardTo: phone })], {
+        error: 'expected "reject" or { forwardTo: "<number>" }',
+      })
+      .default('reject'),
+  });
+
+  const media = z.strictObject({
+    freeswitch: z
+      .strictObject({ host: hostField.default('127.0.0.1'), port: portField.default(8021), secret: z.string().min(1).default('ClueCon') })
+      .optional(),
+    recording: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        dir: z.string().min(1).default('data/recordings'),
+        stereo: z.boolean().default(true),
+        retentionDays: z.number().int().min(1).default(90),
+      })
+      .prefault({}),
+  });
+
+  const tracking = z.strictObject({
+    defaultCountry: z
+      .string()
+      .refine(isCountryCode, 'expected a two-letter ISO country code such as "RU", "US" or "GB"')
+      .optional(),
+    targetCallSeconds: z.number().int().min(0).default(30),
+    repeatCallDays: z.number().int().min(0).default(30),
+    graceMinutes: z.number().int().min(0).default(10),
+  });
+
+  const source = z.strictObject({
+    name: z.string().min(1, 'is empty: name the source (e.g. "Radio Europa Plus")'),
+    medium: z.string().min(1).optional(),
+    channel: z.string().min(1).optional(),
+    campaign: z.string().min(1).optional(),
+    term: z.string().min(1).optional(),
+    content: z.string().min(1).optional(),
+  }).transform(({ channel, ...rest }, ctx) => {
+    if (channel && rest.medium && channel !== rest.medium) {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: 'channel is another name for medium: give one of them' });
+    }
+    return { ...rest, medium: rest.medium ?? channel };
+  });
+
+  const staticNumber = z.strictObject({ number: phone, forwardTo, source });
+
+  const pool = z.strictObject({
+    name: nameField,
+    numbers: z.array(phone).min(1, 'needs at least one number'),
+    forwardTo,
+    holdMinutes: z.number().int().min(1).max(1440).default(15),
+    fallbackNumber: phone.optional(),
+    onExhausted: z.enum(['fallback', 'reuse-oldest']).default('fallback'),
+    match: z
+      .strictObject({
+        host: strings.optional(),
+        source: strings.optional(),
+        medium: strings.optional(),
+        campaign: strings.optional(),
+        term: strings.optional(),
+        path: strings.optional(),
+        region: strings.optional(),
+      })
+      .optional(),
+  });
+
+  const webhook = z.strictObject({
+    name: nameField.optional(),
+    url: httpUrlField,
+    secret: z.string().min(16, 'must be at least 16 characters: it signs every delivery'),
+    events: z.array(z.enum(['call.started', 'call.answered', 'call.completed', 'call.missed'])).min(1).optional(),
+  });
+
+  const analytics = z.strictObject({
+    ga4: z
+      .strictObject({
+        measurementId: z.string().regex(/^G-[A-Z0-9]+$/, 'expected a GA4 measurement id such as "G-ABC123XYZ"'),
+        apiSecret: z.string().min(1),
+        endpoint: httpUrlField.optional(),
+      })
+      .optional(),
+  });
+
+  const log = z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  });
+
+  return z
+    .strictObject({
+      database: database.prefault({ client: 'sqlite3' }),
+      http: http.prefault({}),
+      sip: sip.prefault({}),
+      media: media.prefault({}),
+      tracking: tracking.prefault({}),
+      numbers: z.array(staticNumber).default([]),
+      pools: z.array(pool).default([]),
+      webhooks: z.array(webhook).default([]),
+      analytics: analytics.prefault({}),
+      log: log.prefault({}),
+    })
+    .superRefine(checkCrossReferences);
+}
+
+export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;
+export type PoolConfig = CalltrackConfig['pools'][number];
+export type StaticNumberConfig = CalltrackConfig['numbers'][number];
+export type TrunkConfig = CalltrackConfig['sip']['trunks'][number];

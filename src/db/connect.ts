@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import type { CalltrackConfig } from '../config/schema.js';
+
+export type Database = Knex;
+export type DatabaseClient = 'sqlite3' | 'pg';
+
+/**
+ * Builds the knex instance. Nothing connects until the first query.
+ *
+ * SQLite: knex keeps a single connection (a second one would deadlock against an open
+ * transaction, knex#3176), so inside `db.transaction(trx => ...)` every query must go
+ * through `trx`. Pragmas are per connection, hence `afterCreate`.
+ */
+export function createDatabase(cfg: CalltrackConfig['database'], baseDir = process.cwd()): Database {
+  if (cfg.client === 'pg') {
+    // node-pg returns BIGINT as a string (it may exceed 2^53); our BIGINT columns hold epoch
+    // milliseconds, far below that, so read them as numbers like SQLite does.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+    return knex({ client: 'pg', connection: cfg.connection, pool: { min: cfg.pool.min, max: cfg.pool.max } });
+  }
+
+  const filename = path.resolve(baseDir, cfg.filename);
+  if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
+  const busyTimeout = cfg.busyTimeoutMs;
+  return knex({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: SqliteConnection) => void) {
+        // WAL lets the export and report readers run while a call is being written; NORMAL
+        // syncs at checkpoints only (a power cut may lose the last transactions, never corrupt);
+        // busy_timeout makes a second process (the CLI beside `serve`) wait instead of failing.
+        conn.exec(
+          `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${busyTimeout};`,
+          (err) => done(err, conn),
+        );
+      },
+    },
+  });
+}
+
+interface SqliteConnection {
+  exec(sql: string, cb: (err: Error | null) => void): void;
+}
+
+export function databaseClient(db: Database): DatabaseClient {
+  return db.client.config.client === 'pg' ? 'pg' : 'sqlite3';
+}
+
+/** A short description for logs and healthz, without credentials. */
+export function describeDatabase(cfg: CalltrackConfig['database']): string {
+  if (cfg.client === 'sqlite3') return `sqlite3:${cfg.filename}`;
+  try {
+    const u = new URL(cfg.connection);
+    return `pg:${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'pg';
+  }
+}

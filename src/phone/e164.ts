@@ -1,0 +1,53 @@
+import { parsePhoneNumberFromString, isSupportedCountry, type CountryCode } from 'libphonenumber-js';
+
+export type E164 = string & { readonly __brand: 'E164' };
+
+export type NormaliseResult = { ok: true; number: E164 } | { ok: false; reason: string };
+
+/**
+ * Turns a number as people write it (`8 (495) 111-22-33`, `+1 415-555-0100`, `tel:+7...`)
+ * into E.164. National formats need a default country: without one they are refused rather
+ * than guessed, because a wrong guess would silently route calls to another country.
+ */
+export function normalisePhoneNumber(input: string, defaultCountry?: CountryCode): NormaliseResult {
+  const text = input.trim().replace(/^tel:/i, '');
+  if (text === '') return { ok: false, reason: 'is empty, expected a phone number' };
+  if (!/^[+\d\s().\-/]+$/.test(text)) {
+    return { ok: false, reason: `"${input}" is not a valid phone number (only digits, +, spaces, dots, dashes and brackets)` };
+  }
+  const international = text.startsWith('+') || text.startsWith('00');
+  if (!international && !defaultCountry) {
+    return {
+      ok: false,
+      reason: `"${input}" is in a national format: write it as +<country code>... or set tracking.defaultCountry`,
+    };
+  }
+  const parsed = parsePhoneNumberFromString(text.startsWith('00') ? `+${text.slice(2)}` : text, defaultCountry);
+  if (!parsed || !parsed.isValid()) {
+    return { ok: false, reason: `"${input}" is not a valid phone number` };
+  }
+  return { ok: true, number: parsed.number as E164 };
+}
+
+/** For the SIP edge: a Request-URI user may carry digits only, or a leading + (RFC 3966 global number). */
+export function normaliseDialledNumber(user: string, defaultCountry?: CountryCode): E164 | undefined {
+  const result = normalisePhoneNumber(decodeURIComponent(user).replace(/;.*$/, ''), defaultCountry);
+  return result.ok ? result.number : undefined;
+}
+
+/** National formatting for display (`8 (495) 111-22-33`, `(415) 555-0100`). */
+export function formatNational(number: string): string {
+  const parsed = parsePhoneNumberFromString(number);
+  return parsed ? parsed.formatNational() : number;
+}
+
+export function formatInternational(number: string): string {
+  const parsed = parsePhoneNumberFromString(number);
+  return parsed ? parsed.formatInternational() : number;
+}
+
+export function isCountryCode(code: string): code is CountryCode {
+  return isSupportedCountry(code);
+}
+
+export type { CountryCode };
