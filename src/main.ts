@@ -22,6 +22,14 @@ import { healthRoutes } from './web/health-routes.js';
 import { buildHttpServer } from './web/server.js';
 import { visitRoutes } from './web/visit-routes.js';
 
+function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
+}
+
 /** What tests (and the CLI) may swap in; anything left out is built from the config. */
 export interface AppOverrides {
   logger?: Logger;
@@ -92,8 +100,13 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
   health.register('database', async () => {
-    await db.raw('select 1');
-    return { state: 'up', detail: describeDatabase(config.current.database), critical: true };
+    const where = describeDatabase(config.current.database);
+    try {
+      await withTimeout(db.raw('select 1'), 3000, 'no answer within 3 s');
+      return { state: 'up', detail: where, critical: true };
+    } catch (err) {
+      return { state: 'down', detail: `${where}: ${err instanceof Error ? err.message : String(err)}`, critical: true };
+    }
   });
   health.register('drachtio', () => drachtio.state.get());
   health.register('freeswitch', () =>

@@ -41,7 +41,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
 
   const http = z.strictObject({
     host: hostField.default('0.0.0.0'),
-    port: portField.default(8080),
+    port: z.number().int().min(0, 'expected a port 1-65535 (0 = any free port)').max(65535).default(8080),
     publicUrl: httpUrlField.optional(),
     corsOrigins: z.array(originField).default([]),
     adminToken: z.string().min(16, 'must be at least 16 characters (use a long random string)').optional(),

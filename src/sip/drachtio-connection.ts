@@ -61,7 +61,25 @@ export class DrachtioConnection {
   stop(): void {
     if (!this.started) return;
     this.started = false;
+    const wasUp = this.state.get().state === 'up';
     this.state.set('disabled', 'stopped');
-    this.srf.disconnect();
+    if (wasUp) {
+      this.srf.disconnect();
+      return;
+    }
+    // Not connected: srf.disconnect() asserts on the missing socket and leaves drachtio-srf's
+    // retry timer running, which would keep the process alive. Stop the wire protocol directly.
+    const wp = (this.srf as unknown as { app?: { client?: { wp?: PendingWireProtocol } } }).app?.client?.wp;
+    if (!wp) return;
+    wp.closing = true;
+    if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
+    wp.socket?.destroy();
   }
+}
+
+/** The parts of drachtio-srf's WireProtocol (lib/wire-protocol.js) that stop() touches. */
+interface PendingWireProtocol {
+  closing: boolean;
+  reconnectVars?: { retryTimer?: NodeJS.Timeout | null };
+  socket?: { destroy(): void };
 }
