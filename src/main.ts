@@ -3,15 +3,24 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
-import { createDatabase, describeDatabase, type Database } from './db/connect.js';
+import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { HealthRegistry } from './health.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
+import { TrackingAttributor } from './tracking/attributor.js';
+import { CallHistory } from './tracking/call-history.js';
+import { HoldStore } from './tracking/hold-store.js';
+import { NumberAllocator } from './tracking/number-allocator.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
+import { PoolEventStore } from './tracking/pool-event-store.js';
+import { PoolReportService } from './tracking/pool-report.js';
+import { VisitService } from './tracking/visit-service.js';
+import { VisitStore } from './tracking/visit-store.js';
 import { packageVersion } from './version.js';
 import { healthRoutes } from './web/health-routes.js';
 import { buildHttpServer } from './web/server.js';
+import { visitRoutes } from './web/visit-routes.js';
 
 function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -40,6 +49,12 @@ export interface App {
   readonly http: FastifyInstance;
   readonly drachtio: DrachtioConnection;
   readonly numberSync: NumberSyncService;
+  /** Website visits and their numbers (the public visit API calls this). */
+  readonly visits: VisitService;
+  /** Which visit or source a call belongs to: the SIP call path and `calltrack attribute`. */
+  readonly attributor: TrackingAttributor;
+  /** `numbers list` and `pools status`. */
+  readonly poolReports: PoolReportService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -61,6 +76,26 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   const numberStore = new NumberStore();
   const numberSync = new NumberSyncService(db, numberStore, clock, logger.child({ component: 'numbers' }));
+  const holdStore = new HoldStore();
+  const visitStore = new VisitStore();
+  const poolEvents = new PoolEventStore();
+  const callHistory = new CallHistory();
+  // Several calltrack nodes may share one PostgreSQL database: lock rows while allocating.
+  const lockRows = databaseClient(db) === 'pg';
+  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows);
+  const visits = new VisitService({
+    db,
+    config,
+    clock,
+    logger: logger.child({ component: 'visits' }),
+    visits: visitStore,
+    numbers: numberStore,
+    holds: holdStore,
+    allocator,
+    lockRows,
+  });
+  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory });
+  const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
@@ -83,7 +118,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
-    plugins: [healthRoutes(health, packageVersion())],
+    plugins: [healthRoutes(health, packageVersion()), visitRoutes({ visits, config, clock })],
   });
 
   let started = false;
@@ -96,6 +131,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     http,
     drachtio,
     numberSync,
+    visits,
+    attributor,
+    poolReports,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);

@@ -47,6 +47,14 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     adminToken: z.string().min(16, 'must be at least 16 characters (use a long random string)').optional(),
     bodyLimitBytes: z.number().int().min(1024).max(1048576).default(16384),
     trustProxy: z.boolean().default(false),
+    // Per client IP, on POST /v1/visits: past `max` new visits in `windowSeconds`, a visit is
+    // shown the fallback number (never an error page), so one address cannot drain a pool.
+    rateLimit: z
+      .strictObject({
+        max: z.number().int().min(1).default(30),
+        windowSeconds: z.number().int().min(1).max(86400).default(60),
+      })
+      .prefault({}),
   });
 
   const trunk = z.strictObject({
