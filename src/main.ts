@@ -6,6 +6,8 @@ import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { HealthRegistry } from './health.js';
+import type { MediaPort } from './media/media-port.js';
+import { MediaService } from './media/media-service.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
@@ -19,6 +21,8 @@ export interface AppOverrides {
   clock?: Clock;
   db?: Database;
   drachtio?: DrachtioConnection;
+  /** A media port instead of FreeSWITCH (tests). */
+  media?: MediaPort;
   /** Directory that relative paths in the config (SQLite file, recordings) are resolved against. */
   baseDir?: string;
 }
@@ -31,6 +35,7 @@ export interface App {
   readonly health: HealthRegistry;
   readonly http: FastifyInstance;
   readonly drachtio: DrachtioConnection;
+  readonly media: MediaService;
   readonly numberSync: NumberSyncService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
@@ -61,11 +66,15 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     return { state: 'up', detail: describeDatabase(config.current.database), critical: true };
   });
   health.register('drachtio', () => drachtio.state.get());
-  health.register('freeswitch', () =>
-    config.current.media.freeswitch
-      ? { state: 'connecting', detail: 'media control is not wired yet' }
-      : { state: 'disabled', detail: 'media.freeswitch is not configured: calls are forwarded without recording' },
-  );
+  const media = new MediaService({
+    config,
+    logger: logger.child({ component: 'freeswitch' }),
+    srf: drachtio.srf,
+    ...(overrides.baseDir ? { baseDir: overrides.baseDir } : {}),
+    ...(overrides.media ? { port: overrides.media } : {}),
+  });
+  // Not critical: without FreeSWITCH calls still connect, unrecorded.
+  health.register('freeswitch', () => media.health());
 
   const http = await buildHttpServer({
     http: cfg.http,
@@ -82,6 +91,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     health,
     http,
     drachtio,
+    media,
     numberSync,
 
     async start(opts = {}) {
@@ -95,6 +105,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await http.ready();
       }
       drachtio.start();
+      media.start();
       started = true;
     },
 
@@ -106,6 +117,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
     async stop() {
       if (started) {
+        media.stop();
         drachtio.stop();
         await http.close();
       }
