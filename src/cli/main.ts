@@ -3,6 +3,7 @@ import { packageVersion } from '../version.js';
 import { configCommand } from './commands/config-check.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
+import { recordingsCommand } from './commands/recordings.js';
 import { serveCommand } from './commands/serve.js';
 import { handleCliError } from './handle-error.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
   program.addCommand(new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()));
+  program.addCommand(recordingsCommand());
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
 }
