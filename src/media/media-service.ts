@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LiveConfig } from '../config/live-config.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import type { ComponentHealth } from '../health.js';
+import { AnchoredMediaPath } from './anchored-media-path.js';
 import { AnswerOnBridgeFlow } from './answer-on-bridge.js';
 import { boundMediaPort } from './bounded-media-port.js';
 import { FreeSwitchConnection } from './freeswitch-connection.js';
@@ -80,6 +81,18 @@ export class MediaService {
 
   policyFor(route: MediaRoute | undefined): MediaPolicy {
     return resolveMediaPolicy(this.deps.config.current, route);
+  }
+
+  /**
+   * The media path for a call session that drives its own legs (the SIP branch's MediaPathFactory
+   * shape, plus the route so per-number/per-pool settings apply). Safe for every call: a call that
+   * needs no media passes SDP through untouched and leaves the recording columns null.
+   */
+  create(ctx: { callId: string; logger: Logger; route?: MediaRoute; startedAt?: number }): AnchoredMediaPath {
+    return new AnchoredMediaPath(
+      { port: this.port, dirs: this.dirs, logger: ctx.logger.child({ component: 'media' }) },
+      { callId: ctx.callId, startedAt: ctx.startedAt ?? Date.now(), policy: resolveMediaPolicy(this.deps.config.current, ctx.route) },
+    );
   }
 
   /**
