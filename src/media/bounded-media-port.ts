@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { errorMessage, MediaUnavailableError } from '../errors.js';
-import type { CreateEndpointRequest, MediaEndpoint, MediaPort, RecordingRequest } from './media-port.js';
-import { realTimers, type Timers } from './timers.js';
+import { realTimers, type CreateEndpointRequest, type MediaEndpoint, type MediaPort, type RecordingRequest, type Timers } from './media-port.js';
 
 export interface MediaBounds {
   /** Longest any signalling-like operation may take (create, modify, bridge, record, destroy). */

@@ -1,11 +1,10 @@
-import type Mrf from 'drachtio-fsmrf';
+import { createRequire } from 'node:module';
+import Mrf from 'drachtio-fsmrf';
 import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { CalltrackConfig } from '../config/schema.js';
 import { ConnectionState } from '../health.js';
-import { loadFsmrfInternals, type FsmrfInternals } from './fsmrf-internals.js';
-import type { MediaAvailability } from './media-port.js';
-import { realTimers, type Timers } from './timers.js';
+import { realTimers, type MediaAvailability, type Timers } from './media-port.js';
 
 type FreeSwitchConfig = NonNullable<CalltrackConfig['media']['freeswitch']>;
 
@@ -172,4 +171,22 @@ function listenPortFree(host: string, port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
   });
+}
+
+export interface FsmrfInternals {
+  Mrf: typeof Mrf;
+  EslConnection: Mrf.EslConnectionConstructor;
+  MediaServer: Mrf.MediaServerConstructor;
+}
+
+/**
+ * drachtio-fsmrf's own MediaServer and the drachtio-modesl Connection it was built with.
+ * calltrack builds the MediaServer itself instead of calling mrf.connect(): when that first
+ * connection fails, modesl keeps retrying in the background and later builds a MediaServer
+ * nobody owns (which, with a fixed listen port, dies on EADDRINUSE). Loaded on demand, never at import.
+ */
+export function loadFsmrfInternals(): FsmrfInternals {
+  const fromFsmrf = createRequire(createRequire(import.meta.url).resolve('drachtio-fsmrf'));
+  const modesl = fromFsmrf('drachtio-modesl') as { Connection: Mrf.EslConnectionConstructor };
+  return { Mrf, EslConnection: modesl.Connection, MediaServer: fromFsmrf('./mediaserver.js') as Mrf.MediaServerConstructor };
 }

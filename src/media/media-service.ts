@@ -7,9 +7,8 @@ import { AnswerOnBridgeFlow } from './answer-on-bridge.js';
 import { boundMediaPort } from './bounded-media-port.js';
 import { FreeSwitchConnection } from './freeswitch-connection.js';
 import { FsmrfMediaPort } from './fsmrf-media-port.js';
-import type { MediaPort } from './media-port.js';
 import { needsMedia, recordingDirs, resolveMediaPolicy, type MediaPolicy, type MediaRoute, type RecordingDirs } from './media-policy.js';
-import { realTimers, type Timers } from './timers.js';
+import { realTimers, type MediaPort, type Timers } from './media-port.js';
 
 /** When media.freeswitch is not configured: every call is a plain B2BUA. */
 const noMedia: MediaPort = {

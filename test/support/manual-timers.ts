@@ -1,4 +1,4 @@
-import type { Timers } from '../../src/media/timers.js';
+import type { Timers } from '../../src/media/media-port.js';
 
 /** Timers that fire only when a test advances them: timeouts and backoff without waiting. */
 export class ManualTimers implements Timers {

@@ -4,7 +4,7 @@ import { createDatabase } from '../../db/connect.js';
 import { InvalidInputError } from '../../errors.js';
 import { recordingDirs } from '../../media/media-policy.js';
 import { RecordingRetention } from '../../media/recording-retention.js';
-import { RecordingStore } from '../../media/recording-store.js';
+import { RecordingStore } from '../../media/recording-retention.js';
 import { loadCliContext, print, printJson, type CliContext } from '../context.js';
 
 async function withRetention<T>(cmd: Command, run: (r: RecordingRetention, ctx: CliContext, dir: string) => Promise<T>): Promise<T> {
