@@ -92,15 +92,11 @@ export class FreeSwitchConnection {
 
     const conn = new internals.EslConnection(cfg.host, cfg.port, cfg.secret, () => {
       if (done) return;
-      ms = new internals.MediaServer(
-        conn,
-        new internals.Mrf(this.opts.srf),
-        cfg.listenAddress,
-        cfg.listenPort,
-        cfg.advertisedAddress,
-        cfg.advertisedPort ?? (cfg.advertisedAddress ? cfg.listenPort : undefined),
-        cfg.profile,
-      );
+      const mrf = new internals.Mrf(this.opts.srf);
+      // X-esl-outbound must name an address FreeSWITCH can dial: never the wildcard we listen on.
+      const wildcard = cfg.listenAddress === '0.0.0.0' || cfg.listenAddress === '::';
+      const advertised = cfg.advertisedAddress ?? (wildcard ? (mrf.localAddresses[0] ?? '127.0.0.1') : undefined);
+      ms = new internals.MediaServer(conn, mrf, cfg.listenAddress, cfg.listenPort, advertised, cfg.advertisedPort ?? (advertised ? cfg.listenPort : undefined), cfg.profile);
       const server = ms;
       // MediaServer emits 'error' (not ready within 1 s) even after we dropped it: keep a listener.
       server.on('error', (err) => (server === ms && !done ? fail(err.message) : undefined));

@@ -7,9 +7,9 @@ import { testLogger } from '../support/logger.js';
 import { ManualTimers } from '../support/manual-timers.js';
 import { waitFor } from '../support/wait.js';
 
-function connectionTo(eslPort: number, fs: FakeFreeSwitch, timers: ManualTimers, extra: { secret?: string; listenPort?: number } = {}) {
+function connectionTo(eslPort: number, fs: FakeFreeSwitch, timers: ManualTimers, extra: { secret?: string; listenPort?: number; listenAddress?: string } = {}) {
   return new FreeSwitchConnection({
-    cfg: { host: '127.0.0.1', port: eslPort, secret: extra.secret ?? 'ClueCon', profile: 'drachtio_mrf', listenAddress: '127.0.0.1', listenPort: extra.listenPort ?? 0 },
+    cfg: { host: '127.0.0.1', port: eslPort, secret: extra.secret ?? 'ClueCon', profile: 'drachtio_mrf', listenAddress: extra.listenAddress ?? '127.0.0.1', listenPort: extra.listenPort ?? 0 },
     srf: fs.srf,
     logger: testLogger(),
     connectTimeoutMs: 5000,
@@ -56,6 +56,22 @@ describe('FreeSWITCH connection', () => {
       await fs.stop();
     }
     assert.equal(conn.state.get().state, 'disabled');
+  });
+
+  it('listening on 0.0.0.0 advertises a dialable address in X-esl-outbound, never the wildcard', async () => {
+    const fs = new FakeFreeSwitch();
+    const eslPort = await fs.listen();
+    const conn = connectionTo(eslPort, fs, new ManualTimers(), { listenAddress: '0.0.0.0' });
+    conn.start();
+    await waitFor(() => conn.state.get().state === 'up', 'connection up');
+    const ep = await conn.mediaServer?.createEndpoint({});
+    const channel = [...fs.channels.values()][0];
+    assert.ok(ep && channel);
+    assert.doesNotMatch(channel.eslOutbound, /^0\.0\.0\.0:/);
+    assert.match(channel.eslOutbound, /^[\d.]+:\d+$/);
+    await ep.destroy();
+    conn.stop();
+    await fs.stop();
   });
 
   it('FreeSWITCH down at start: reports why, retries with backoff, comes up when FreeSWITCH does', async () => {

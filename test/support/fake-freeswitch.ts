@@ -112,7 +112,7 @@ export class FakeFreeSwitch {
           this.sipLog.push(`INVITE ${uri}${opts.localSdp ? '' : ' (3pcc)'}`);
           if (uri !== `sip:drachtio@${this.sipAddress}`) return reject(Object.assign(new Error('Sip non-success response: 404'), { status: 404 }));
           if (!this.server) return reject(Object.assign(new Error('Sip non-success response: 503'), { status: 503 }));
-          resolve(this.createChannel(opts));
+          resolve(this.answerInvite(opts).dialog);
         };
         if (this.frozen) this.thawQueue.push(run);
         else run();
@@ -134,7 +134,13 @@ export class FakeFreeSwitch {
     if (fromApp) setImmediate(() => c.dialog.emit('destroy'));
   }
 
-  private createChannel(opts: { headers: Record<string, string>; localSdp?: string }): FakeFsDialog {
+  /**
+   * FreeSWITCH answering an INVITE on drachtio_mrf: a channel (answer SDP in `localSdp`) whose
+   * dialplan dials the X-esl-outbound listener. With the real drachtio-srf and the SIP branch's fake
+   * drachtio-server, route INVITEs to sip:drachtio@<sipAddress> here and answer with `localSdp`;
+   * `channel.dialog` emits 'destroy' when FreeSWITCH hangs up (send the BYE then).
+   */
+  answerInvite(opts: { headers: Record<string, string>; localSdp?: string }): FakeChannel {
     const uuid = randomUUID();
     const port = this.nextMediaPort++;
     const offer = !opts.localSdp;
@@ -158,7 +164,7 @@ export class FakeFreeSwitch {
     this.channels.set(uuid, c);
     // The dialplan answers, then `socket <X-esl-outbound> async full` dials the application.
     setImmediate(() => this.connectOutbound(c));
-    return c.dialog;
+    return c;
   }
 
   private acceptInbound(s: Socket): void {
