@@ -80,3 +80,11 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** FreeSWITCH could not do what a call needed (not connected, refused, or too slow): the call goes on unrecorded. */
+export class MediaUnavailableError extends UnavailableError {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause);
+    this.name = 'MediaUnavailableError';
+  }
+}

@@ -6,6 +6,8 @@ import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { HealthRegistry } from './health.js';
+import type { MediaPort } from './media/media-port.js';
+import { MediaService } from './media/media-service.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
 import { TrackingAttributor } from './tracking/attributor.js';
 import { CallHistory } from './tracking/call-history.js';
@@ -36,6 +38,8 @@ export interface AppOverrides {
   clock?: Clock;
   db?: Database;
   drachtio?: DrachtioConnection;
+  /** A media port instead of FreeSWITCH (tests). */
+  media?: MediaPort;
   /** Directory that relative paths in the config (SQLite file, recordings) are resolved against. */
   baseDir?: string;
 }
@@ -48,6 +52,7 @@ export interface App {
   readonly health: HealthRegistry;
   readonly http: FastifyInstance;
   readonly drachtio: DrachtioConnection;
+  readonly media: MediaService;
   readonly numberSync: NumberSyncService;
   /** Website visits and their numbers (the public visit API calls this). */
   readonly visits: VisitService;
@@ -109,11 +114,15 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     }
   });
   health.register('drachtio', () => drachtio.state.get());
-  health.register('freeswitch', () =>
-    config.current.media.freeswitch
-      ? { state: 'connecting', detail: 'media control is not wired yet' }
-      : { state: 'disabled', detail: 'media.freeswitch is not configured: calls are forwarded without recording' },
-  );
+  const media = new MediaService({
+    config,
+    logger: logger.child({ component: 'freeswitch' }),
+    srf: drachtio.srf,
+    ...(overrides.baseDir ? { baseDir: overrides.baseDir } : {}),
+    ...(overrides.media ? { port: overrides.media } : {}),
+  });
+  // Not critical: without FreeSWITCH calls still connect, unrecorded.
+  health.register('freeswitch', () => media.health());
 
   const http = await buildHttpServer({
     http: cfg.http,
@@ -130,6 +139,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     health,
     http,
     drachtio,
+    media,
     numberSync,
     visits,
     attributor,
@@ -146,6 +156,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await http.ready();
       }
       drachtio.start();
+      media.start();
       started = true;
     },
 
@@ -157,6 +168,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
     async stop() {
       if (started) {
+        media.stop();
         drachtio.stop();
         await http.close();
       }

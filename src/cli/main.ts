@@ -4,6 +4,7 @@ import { attributeCommand } from './commands/attribute.js';
 import { configCommand } from './commands/config-check.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
+import { recordingsCommand } from './commands/recordings.js';
 import { serveCommand } from './commands/serve.js';
 import { numbersListCommand, poolsCommand } from './commands/tracking-reports.js';
 import { handleCliError } from './handle-error.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   );
   program.addCommand(poolsCommand());
   program.addCommand(attributeCommand());
+  program.addCommand(recordingsCommand());
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
 }

@@ -1,10 +1,16 @@
 import type { z } from 'zod';
 
+interface MediaOptionsShape {
+  record?: boolean | undefined;
+  whisper?: string | undefined;
+  recordingNotice?: string | undefined;
+}
+
 interface CheckedShape {
   sip: { trunks: { name: string }[] };
   media: { freeswitch?: unknown; recording: { enabled: boolean } };
-  numbers: { number: string }[];
-  pools: { name: string; numbers: string[]; fallbackNumber?: string | undefined; onExhausted: string }[];
+  numbers: ({ number: string } & MediaOptionsShape)[];
+  pools: ({ name: string; numbers: string[]; fallbackNumber?: string | undefined; onExhausted: string } & MediaOptionsShape)[];
 }
 
 /**
@@ -42,6 +48,16 @@ export function checkCrossReferences(cfg: CheckedShape, ctx: z.core.$RefinementC
       path: ['media', 'recording', 'enabled'],
       message: 'recording needs FreeSWITCH: configure media.freeswitch or set enabled: false',
     });
+  }
+  if (!cfg.media.freeswitch) {
+    const needsMedia = (o: MediaOptionsShape, at: (string | number)[]) => {
+      for (const key of ['record', 'whisper', 'recordingNotice'] as const) {
+        if (o[key] === undefined || o[key] === false) continue;
+        ctx.addIssue({ code: 'custom', path: [...at, key], message: `${key} needs FreeSWITCH: configure media.freeswitch or remove ${key}` });
+      }
+    };
+    cfg.numbers.forEach((n, i) => needsMedia(n, ['numbers', i]));
+    cfg.pools.forEach((p, i) => needsMedia(p, ['pools', i]));
   }
 }
 

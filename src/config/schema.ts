@@ -80,16 +80,39 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .default('reject'),
   });
 
+  // A prompt file as FreeSWITCH sees it: absolute, or relative to FreeSWITCH's sounds directory.
+  const promptFile = z.string().min(1, 'is empty: give a sound file path as FreeSWITCH sees it (e.g. /usr/local/freeswitch/sounds/whisper.wav)');
+  /** Per-number / per-pool media behaviour; anything left out follows media.recording. */
+  const mediaOptions = {
+    record: z.boolean().optional(),
+    whisper: promptFile.optional(),
+    recordingNotice: promptFile.optional(),
+  };
+
   const media = z.strictObject({
     freeswitch: z
-      .strictObject({ host: hostField.default('127.0.0.1'), port: portField.default(8021), secret: z.string().min(1).default('ClueCon') })
+      .strictObject({
+        host: hostField.default('127.0.0.1'),
+        port: portField.default(8021),
+        secret: z.string().min(1).default('ClueCon'),
+        profile: z.string().min(1).default('drachtio_mrf'),
+        listenAddress: hostField.default('0.0.0.0'),
+        listenPort: z.number().int().min(0).max(65535).default(8085),
+        advertisedAddress: hostField.optional(),
+        advertisedPort: portField.optional(),
+      })
       .optional(),
+    timeoutMs: z.number().int().min(200).max(30000).default(3000),
+    promptTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+    reconnectMaxDelaySeconds: z.number().int().min(1).max(600).default(30),
     recording: z
       .strictObject({
         enabled: z.boolean().default(false),
         dir: z.string().min(1).default('data/recordings'),
+        freeswitchDir: z.string().regex(/^\//, 'must be an absolute path: FreeSWITCH silently writes nothing for a relative one').optional(),
         stereo: z.boolean().default(true),
         retentionDays: z.number().int().min(1).default(90),
+        minSeconds: z.number().min(0).default(0),
       })
       .prefault({}),
   });
@@ -118,7 +141,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     return { ...rest, medium: rest.medium ?? channel };
   });
 
-  const staticNumber = z.strictObject({ number: phone, forwardTo, source });
+  const staticNumber = z.strictObject({ number: phone, forwardTo, source, ...mediaOptions });
 
   const pool = z.strictObject({
     name: nameField,
@@ -127,6 +150,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     holdMinutes: z.number().int().min(1).max(1440).default(15),
     fallbackNumber: phone.optional(),
     onExhausted: z.enum(['fallback', 'reuse-oldest']).default('fallback'),
+    ...mediaOptions,
     match: z
       .strictObject({
         host: strings.optional(),

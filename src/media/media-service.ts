@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import type { LiveConfig } from '../config/live-config.js';
+import type { CalltrackConfig } from '../config/schema.js';
+import type { ComponentHealth } from '../health.js';
+import { AnchoredMediaPath } from './anchored-media-path.js';
+import { AnswerOnBridgeFlow } from './answer-on-bridge.js';
+import { boundMediaPort } from './bounded-media-port.js';
+import { FreeSwitchConnection } from './freeswitch-connection.js';
+import { FsmrfMediaPort } from './fsmrf-media-port.js';
+import { needsMedia, recordingDirs, resolveMediaPolicy, type MediaPolicy, type MediaRoute, type RecordingDirs } from './media-policy.js';
+import { realTimers, type MediaPort, type Timers } from './media-port.js';
+
+/** When media.freeswitch is not configured: every call is a plain B2BUA. */
+const noMedia: MediaPort = {
+  availability: () => ({ ok: false, reason: 'media.freeswitch is not configured' }),
+  createEndpoint: () => Promise.reject(new Error('media.freeswitch is not configured')),
+  modify: () => Promise.resolve(),
+  bridge: () => Promise.resolve(),
+  startRecording: () => Promise.resolve(),
+  stopRecording: () => Promise.resolve(),
+  play: () => Promise.resolve(),
+  destroy: () => Promise.resolve(),
+};
+
+export interface MediaServiceDeps {
+  config: LiveConfig;
+  logger: Logger;
+  /** drachtio-srf Srf (the INVITEs to FreeSWITCH go through drachtio). */
+  srf: unknown;
+  baseDir?: string;
+  /** Tests: a fake media port instead of FreeSWITCH. */
+  port?: MediaPort;
+  timers?: Timers;
+}
+
+/**
+ * The media feature as the rest of calltrack sees it: the FreeSWITCH connection (health), the
+ * bounded media port, and one AnswerOnBridgeFlow per call that needs media. Built by createApp;
+ * nothing connects until start().
+ */
+export class MediaService {
+  readonly connection: FreeSwitchConnection | undefined;
+  readonly port: MediaPort;
+  readonly dirs: RecordingDirs;
+  private readonly timers: Timers;
+
+  constructor(private readonly deps: MediaServiceDeps) {
+    const cfg = deps.config.current;
+    this.timers = deps.timers ?? realTimers;
+    this.dirs = recordingDirs(cfg, deps.baseDir);
+    const fs = cfg.media.freeswitch;
+    if (fs && !deps.port) {
+      this.connection = new FreeSwitchConnection({
+        cfg: fs,
+        srf: deps.srf,
+        logger: deps.logger,
+        // TCP, auth and `sofia status`; fsmrf itself gives up on readiness after 1 s.
+        connectTimeoutMs: cfg.media.timeoutMs + 2000,
+        reconnectMaxDelayMs: cfg.media.reconnectMaxDelaySeconds * 1000,
+        timers: this.timers,
+      });
+    }
+    const inner = deps.port ?? (this.connection ? new FsmrfMediaPort(this.connection, deps.logger) : noMedia);
+    this.port = boundMediaPort(inner, boundsOf(cfg), deps.logger, this.timers);
+  }
+
+  health(): ComponentHealth {
+    if (this.connection) return this.connection.state.get();
+    if (this.deps.port) return { state: 'up', detail: 'media port supplied by the caller (tests)' };
+    return { state: 'disabled', detail: 'media.freeswitch is not configured: calls are forwarded without recording' };
+  }
+
+  start(): void {
+    this.connection?.start();
+  }
+
+  stop(): void {
+    this.connection?.stop();
+  }
+
+  policyFor(route: MediaRoute | undefined): MediaPolicy {
+    return resolveMediaPolicy(this.deps.config.current, route);
+  }
+
+  /**
+   * The media path for a call session that drives its own legs (the SIP branch's MediaPathFactory
+   * shape, plus the route so per-number/per-pool settings apply). Safe for every call: a call that
+   * needs no media passes SDP through untouched and leaves the recording columns null.
+   */
+  create(ctx: { callId: string; logger: Logger; route?: MediaRoute; startedAt?: number }): AnchoredMediaPath {
+    return new AnchoredMediaPath(
+      { port: this.port, dirs: this.dirs, logger: ctx.logger.child({ component: 'media' }) },
+      { callId: ctx.callId, startedAt: ctx.startedAt ?? Date.now(), policy: resolveMediaPolicy(this.deps.config.current, ctx.route) },
+    );
+  }
+
+  /**
+   * The media flow for a new call, or undefined when the call needs no media (no recording,
+   * no prompts): then the session forwards it as a plain B2BUA and leaves the recording columns null.
+   */
+  flowFor(call: { callId: string; startedAt: number; route: MediaRoute | undefined; logger: Logger }): AnswerOnBridgeFlow | undefined {
+    const cfg = this.deps.config.current;
+    const policy = resolveMediaPolicy(cfg, call.route);
+    if (!needsMedia(policy)) return undefined;
+    return new AnswerOnBridgeFlow(
+      { port: this.port, dirs: this.dirs, timers: this.timers, logger: call.logger.child({ component: 'media' }) },
+      { callId: call.callId, startedAt: call.startedAt, policy, ringTimeoutMs: cfg.sip.ringTimeoutSeconds * 1000 },
+    );
+  }
+}
+
+function boundsOf(cfg: CalltrackConfig) {
+  return { timeoutMs: cfg.media.timeoutMs, promptTimeoutMs: cfg.media.promptTimeoutSeconds * 1000 };
+}
