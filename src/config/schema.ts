@@ -70,6 +70,24 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
         error: 'expected "reject" or { forwardTo: "<number>" }',
       })
       .default('reject'),
+    // Each X-Calltrack-* header on the forwarded INVITE can be switched off (a PBX that
+    // rejects unknown headers, or a privacy policy about visit ids).
+    headers: z
+      .strictObject({
+        callId: z.boolean().default(true),
+        source: z.boolean().default(true),
+        medium: z.boolean().default(true),
+        campaign: z.boolean().default(true),
+        term: z.boolean().default(true),
+        visitId: z.boolean().default(true),
+        gaClientId: z.boolean().default(true),
+        firstCall: z.boolean().default(true),
+      })
+      .prefault({}),
+    displayNameTag: z.boolean().default(false),
+    assertIdentity: z.boolean().default(true),
+    shutdownGraceSeconds: z.number().int().min(0).max(600).default(20),
+    journalFile: z.string().min(1).default('data/calls-journal.jsonl'),
   });
 
   const media = z.strictObject({
