@@ -12,6 +12,8 @@ export class ConfigAttributor implements CallAttributor {
   private readonly callers = new Set<string>();
   failure: Error | undefined;
   calls = 0;
+  /** While set, attribute() waits for it: a slow lookup, to CANCEL during. */
+  gate: Promise<void> | undefined;
 
   constructor(private readonly cfg: () => CalltrackConfig) {}
 
@@ -21,6 +23,7 @@ export class ConfigAttributor implements CallAttributor {
 
   async attribute(q: AttributionQuery): Promise<Attribution | null> {
     this.calls++;
+    if (this.gate) await this.gate;
     if (this.failure) throw this.failure;
     const cfg = this.cfg();
     const firstCall = q.callerNumber === null || !this.callers.has(q.callerNumber);

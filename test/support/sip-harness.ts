@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CallStore } from '../../src/calls/call-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
@@ -8,7 +10,6 @@ import { makeConfig, sampleConfigDoc } from './config.js';
 import { FakeDrachtioServer } from './fake-drachtio/fake-drachtio-server.js';
 import { testLogger } from './logger.js';
 import { RecordingEventSink } from './recording-event-sink.js';
-import { tempDir } from './temp.js';
 
 export interface SipHarness {
   app: App;
@@ -33,7 +34,8 @@ export interface SipHarness {
  * 127.0.0.1 only, outbound sip:{number}@127.0.0.1:5090); the pool "ads" has +74950000101/102.
  */
 export async function startSipHarness(opts: { sip?: Record<string, unknown>; ringTimeoutMs?: number; doc?: (d: Record<string, unknown>) => void } = {}): Promise<SipHarness> {
-  const dir = tempDir('calltrack-sip-');
+  // Removed by stop(): node:test's after() inside a before() hook would fire too early.
+  const dir = mkdtempSync(path.join(tmpdir(), 'calltrack-sip-'));
   const fake = await FakeDrachtioServer.start();
   const doc = sampleConfigDoc(path.join(dir, 'calltrack.sqlite'));
   doc.sip = {
@@ -76,6 +78,7 @@ export async function startSipHarness(opts: { sip?: Record<string, unknown>; rin
       stopped = true;
       await app.stop();
       await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

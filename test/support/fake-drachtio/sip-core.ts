@@ -83,6 +83,16 @@ export class SipCore {
     return (await caller.finalResponse()).status;
   }
 
+  /** Dialogs that are established and not ended: after a call, none should be left. */
+  openDialogs(): string[] {
+    return [...this.dialogs.values()].filter((d) => d.state === 'confirmed').map((d) => d.id);
+  }
+
+  /** INVITEs the application sent that no test has taken with `nextInvite()`. */
+  untakenInvites(): number {
+    return this.invites.size;
+  }
+
   close(): void {
     this.closed = true;
   }
@@ -181,7 +191,7 @@ export class SipCore {
     const msg = parseSip(raw);
     if (!isRequest(msg)) return this.appResponse(txnId, msg);
     const method = methodOf(msg);
-    if (txnId) return method === 'CANCEL' ? this.appCancel(txnId) : ['NOK', 'Response not sent due to unknown transaction'];
+    if (txnId) return method === 'CANCEL' ? this.appCancel(txnId, msg) : ['NOK', 'Response not sent due to unknown transaction'];
     if (dialogId) return this.appInDialog(dialogId, method, msg);
     return this.appNewRequest(method, msg);
   }
@@ -219,12 +229,13 @@ export class SipCore {
     return ['OK', 'application', String(Buffer.byteLength(wire)), isInvite ? 'udp' : '', txn.party.address, String(txn.party.port), stackTime(), txnId, inDialogOrInvite, '', 'Msg sent:', `\r\n${wire}`];
   }
 
-  private appCancel(txnId: string): string[] {
+  private appCancel(txnId: string, msg: SipText): string[] {
     const txn = this.outbound.get(txnId);
     if (!txn) return ['NOK', 'Response not sent due to unknown transaction'];
     const cancel: SipText = { startLine: `CANCEL ${requestUri(txn.req)} SIP/2.0`, headers: [], body: '' };
     for (const name of ['Via', 'Max-Forwards', 'From', 'To', 'Call-ID']) cancel.headers.push([name, header(txn.req, name) ?? '']);
     cancel.headers.push(['CSeq', `${cseqNumber(txn.req)} CANCEL`]);
+    copyAppHeaders(msg, cancel); // e.g. Reason
     if (!txn.final) this.deliver(txn.party, cancel);
     return this.sentRequestReply(cancel);
   }

@@ -9,6 +9,10 @@ export class Waiters<T> {
 
   constructor(private readonly what: string) {}
 
+  get size(): number {
+    return this.items.length;
+  }
+
   push(item: T): void {
     const waiter = this.pending.shift();
     if (waiter) waiter(item);
