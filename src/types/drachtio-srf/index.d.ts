@@ -129,6 +129,20 @@ declare namespace Srf {
     res?: SrfResponse;
   }
 
+  /** srf.js createB2BUA: opts it reads (others exist; add them from the source when needed). */
+  interface B2buaOptions {
+    headers?: Record<string, string>;
+    /** Headers copied from the A-leg INVITE to the B leg: names, or ['all', '-X-Foo']. */
+    proxyRequestHeaders?: string[];
+    proxyResponseHeaders?: string[];
+    /** Default true: a B-leg failure is sent to the caller. */
+    passFailure?: boolean;
+    passProvisionalResponses?: boolean;
+    localSdpA?: string | ((sdpB: string, res: SrfResponse) => string | Promise<string>);
+    localSdpB?: string;
+    auth?: { username: string; password: string };
+  }
+
   type Middleware = (req: SrfRequest, res: SrfResponse, next: (err?: unknown) => void) => void;
   type Handler = (req: SrfRequest, res: SrfResponse) => void;
 }
@@ -144,6 +158,13 @@ declare class Srf extends EventEmitter {
   use(method: string, middleware: Srf.Middleware | Srf.Middleware[]): void;
   createUAS(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: Srf.UasOptions): Promise<Srf.Dialog>;
   createUAC(uri: string, opts: Srf.UacOptions, callbacks?: Srf.UacCallbacks): Promise<Srf.Dialog>;
+  createB2BUA(
+    req: Srf.SrfRequest,
+    res: Srf.SrfResponse,
+    uri: string,
+    opts?: Srf.B2buaOptions,
+    callbacks?: Srf.UacCallbacks & { cbFinalizedUac?: (uac: Srf.Dialog) => void },
+  ): Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }>;
   on(event: 'connect', listener: (err: Error | null, hostport: string, serverVersion?: string, localHostports?: string) => void): this;
   on(event: 'reconnecting', listener: (info: { delay: number; attempt: number }) => void): this;
   on(event: 'error' | 'close', listener: (err?: Error) => void): this;

@@ -120,6 +120,7 @@ export class SipCore {
         return this.toApp('network', party, msg, { txnId: randomUUID(), dialogId: dialog.id, transport: '' });
       }
       if (!dialog || dialog.state === 'ended') return party.receive(responseTo(msg, 481));
+      if (method === 'BYE') this.cdr('stop', 'network', msg, 'normal-release');
       const txn: Txn = { id: randomUUID(), method, req: msg, party, dialog, final: false };
       this.inbound.set(txn.id, txn);
       return this.toApp('network', party, msg, { txnId: txn.id, dialogId: dialog.id });
