@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
+import { callsCommand } from './commands/calls.js';
 import { configCommand } from './commands/config-check.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
+  program.addCommand(callsCommand());
   program.addCommand(new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()));
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
