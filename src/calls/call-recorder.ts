@@ -32,7 +32,9 @@ export class CallRecorder {
 
   /** The INVITE arrived: queue the insert. */
   begin(record: CallRecord): void {
-    const pending: Pending = { record: { ...record }, chain: Promise.resolve(), journaled: false, inserted: false };
+    // The first write waits a macrotask: the session sends the forward INVITE in the
+    // microtasks that follow, so the caller's path never waits on building the insert.
+    const pending: Pending = { record: { ...record }, chain: new Promise((r) => setImmediate(r)), journaled: false, inserted: false };
     this.calls.set(record.id, pending);
     this.enqueue(pending);
   }

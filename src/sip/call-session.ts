@@ -10,13 +10,12 @@ import { errorMessage } from '../errors.js';
 import type { CallAttributor } from '../tracking/attribution-types.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
-import { CancelSignal } from './cancel-signal.js';
 import { DialogRelay } from './dialog-relay.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
 import type { MediaPath, MediaPathFactory } from './media-path.js';
-import { forwardTargets } from './forward-targets.js';
+import { forwardTargets } from './forward-request.js';
 import { ProvisionalRelay } from './provisional-relay.js';
-import { dialTarget } from './target-dialer.js';
+import { CancelSignal, dialTarget } from './target-dialer.js';
 import { dispositionFor, REPLY_UNKNOWN_NUMBER, replyForFinalOutcome, sipReplyForError, type AttemptOutcome, type SipReply } from './sip-errors.js';
 import type { SipMetrics } from './sip-metrics.js';
 
@@ -200,9 +199,12 @@ export class CallSession {
     const sink = this.deps.events;
     if (!sink || !this.record) return;
     const snapshot = { ...this.record };
-    // The outputs feature persists and delivers later; its failure must not touch the call.
-    Promise.resolve()
-      .then(() => sink.publish(type, snapshot))
-      .catch((err: unknown) => this.logger.warn({ err: errorMessage(err), event: type }, 'call event not published'));
+    // The outputs feature persists and delivers later; its failure must not touch the call,
+    // and it runs after the signalling this tick has to do (a macrotask later).
+    setImmediate(() => {
+      Promise.resolve()
+        .then(() => sink.publish(type, snapshot))
+        .catch((err: unknown) => this.logger.warn({ err: errorMessage(err), event: type }, 'call event not published'));
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
 import type { Attribution } from '../tracking/attribution-types.js';
+import type { InboundCallInfo } from './inbound-call.js';
 
 export interface ForwardContext {
   callId: string;
@@ -72,4 +73,33 @@ function quoted(value: string): string {
 /** Keep a URI user to the characters RFC 3261 allows unescaped; others are percent-encoded. */
 function sipUser(value: string): string {
   return value.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => encodeURIComponent(c));
+}
+
+export interface ForwardTarget {
+  number: string;
+  uri: string;
+  opts: Srf.UacOptions;
+}
+
+/** The failover list: every forwardTo number through the trunk's outbound template, in order. */
+export function forwardTargets(
+  cfg: CalltrackConfig,
+  trunk: TrunkConfig,
+  attribution: Attribution,
+  info: InboundCallInfo,
+  callId: string,
+  offer: string,
+): ForwardTarget[] {
+  const unknown = attribution.type === 'unknown';
+  return [...new Set(attribution.forwardTo)].map((number) => ({
+    number,
+    uri: targetUri(trunk, number),
+    opts: forwardOptions(cfg.sip, trunk, {
+      callId,
+      caller: info.caller,
+      callerIsE164: info.callerIsE164,
+      callerName: info.callerName,
+      attribution: unknown ? null : attribution,
+    }, offer),
+  }));
 }

@@ -4,7 +4,7 @@ import type { TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import { REPLY_UNTRUSTED, replyShuttingDown, sipReplyForError, type SipReply } from './sip-errors.js';
-import { TrunkMatcher } from './trunk-matcher.js';
+import { TrunkMatcher } from './inbound-call.js';
 
 export interface SipAppDeps extends SessionDeps {
   /** How long `drain()` lets calls in progress run before hanging them up. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { encodeFrame, FrameReader, FramingError } from './framing.js';
-import { SipCore } from './sip-core.js';
+import { FakeSipNetwork } from './sip-network.js';
 
 export interface FakeDrachtioOptions {
   secret?: string;
@@ -15,6 +15,8 @@ export interface FakeDrachtioOptions {
 export interface FrameRecord {
   dir: 'app->server' | 'server->app';
   payload: string;
+  /** performance.now() when the frame was written (server->app) or read (app->server). */
+  at: number;
 }
 
 interface AppConnection {
@@ -27,12 +29,12 @@ interface AppConnection {
  * A drachtio-server stand-in for tests: listens on loopback for drachtio-srf's inbound
  * connection and speaks the admin protocol as captured from drachtio-server v0.9.10
  * (/work/shared/wire/drachtio). The SIP network behind it is simulated in-process by
- * `SipCore`: tests place calls as a trunk would (`placeCall`) and play the forwarding target
+ * `FakeSipNetwork`: tests place calls as a trunk would (`placeCall`) and play the forwarding target
  * (`nextInvite`).
  */
 export class FakeDrachtioServer {
   readonly frames: FrameRecord[] = [];
-  readonly sip: SipCore;
+  readonly sip: FakeSipNetwork;
   private readonly server = net.createServer((s) => this.accept(s));
   private readonly apps: AppConnection[] = [];
   private readonly secret: string;
@@ -42,7 +44,7 @@ export class FakeDrachtioServer {
   private constructor(opts: FakeDrachtioOptions) {
     this.secret = opts.secret ?? 'cymru';
     this.version = opts.version ?? 'v0.9.10';
-    this.sip = new SipCore(opts.sipAddress ?? '127.0.0.1', opts.sipPort ?? 5060, {
+    this.sip = new FakeSipNetwork(opts.sipAddress ?? '127.0.0.1', opts.sipPort ?? 5060, {
       send: (payload) => this.toApp(payload),
       routed: (verb) => this.routed(verb),
     });
@@ -112,7 +114,7 @@ export class FakeDrachtioServer {
   }
 
   private onFrame(app: AppConnection, payload: string): void {
-    this.frames.push({ dir: 'app->server', payload });
+    this.frames.push({ dir: 'app->server', payload, at: performance.now() });
     const lineEnd = payload.indexOf('\r\n');
     const first = lineEnd === -1 ? payload : payload.slice(0, lineEnd);
     const message = lineEnd === -1 ? '' : payload.slice(lineEnd + 2);
@@ -160,7 +162,7 @@ export class FakeDrachtioServer {
   private toApp(rest: string, app = this.apps.find((a) => a.authenticated)): void {
     if (!app) return;
     const payload = `${randomUUID()}|${rest}`;
-    this.frames.push({ dir: 'server->app', payload });
+    this.frames.push({ dir: 'server->app', payload, at: performance.now() });
     app.socket.write(encodeFrame(payload));
   }
 }

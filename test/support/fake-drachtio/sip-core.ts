@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { stackTime } from './framing.js';
-import { FakeCallee, FakeCaller, type CallOptions, type Party } from './parties.js';
+import { FakeCallee, type Party } from './parties.js';
 import {
-  cloneSip, cseqNumber, header, isRequest, methodOf, parseSip, removeHeader, requestUri, responseTo, serializeSip,
-  setHeader, statusOf, tagOf, uriOf, type SipText,
+  ackFor, branchOf, cloneSip, copyAppHeaders, cseqNumber, header, isRequest, localize, methodOf, parseSip, requestUri, responseTo,
+  serializeSip, setHeader, statusOf, stripTag, tagOf, uriOf, type SipText,
 } from './sip-text.js';
 import { Waiters } from './waiters.js';
 
@@ -12,7 +12,7 @@ export interface CoreHooks {
   routed(verb: string): boolean;
 }
 
-interface Dialog {
+export interface Dialog {
   id: string;
   callId: string;
   serverTag: string;
@@ -39,59 +39,23 @@ interface Txn {
 const token = () => randomBytes(6).toString('base64url');
 
 /**
- * The SIP side of the fake drachtio-server: transactions and dialogs, completion of what the
+ * The SIP side of the fake drachtio-server (tests use it through FakeSipNetwork): transactions and dialogs, completion of what the
  * app sends (Via, tags, CSeq, Contact) and what the server does by itself (100 Trying, quick
  * CANCEL with 200/487, ACK of non-2xx, 503 for unrouted requests and unreachable targets).
  * Replies follow the captured formats token for token.
  */
 export class SipCore {
-  private readonly inbound = new Map<string, Txn>();
-  private readonly outbound = new Map<string, Txn>();
-  private readonly outboundByBranch = new Map<string, Txn>();
-  private readonly dialogs = new Map<string, Dialog>();
-  private readonly dialogsByTag = new Map<string, Dialog>();
-  private readonly invites = new Waiters<FakeCallee>('an INVITE from the application');
-  private unreachable: (uri: string) => boolean = () => false;
+  protected readonly inbound = new Map<string, Txn>();
+  protected readonly outbound = new Map<string, Txn>();
+  protected readonly outboundByBranch = new Map<string, Txn>();
+  protected readonly dialogs = new Map<string, Dialog>();
+  protected readonly dialogsByTag = new Map<string, Dialog>();
+  protected readonly invites = new Waiters<FakeCallee>('an INVITE from the application');
+  protected unreachable: (uri: string) => boolean = () => false;
   private cseqSeed = 123142892;
   private closed = false;
 
   constructor(readonly address: string, readonly port: number, private readonly hooks: CoreHooks) {}
-
-  // ---- test API: the network around the server ----
-
-  /** A trunk sends an INVITE to the server; the returned caller records what it gets back. */
-  placeCall(opts: CallOptions): FakeCaller {
-    const caller = new FakeCaller(this, opts, `${this.address}:${this.port}`);
-    caller.start();
-    return caller;
-  }
-
-  /** The next INVITE the application sends out, as the target receives it. */
-  nextInvite(timeoutMs?: number): Promise<FakeCallee> {
-    return this.invites.next(timeoutMs);
-  }
-
-  /** Targets matching this act like a dead host: the server answers 503 itself. */
-  setUnreachable(match: (uri: string) => boolean): void {
-    this.unreachable = match;
-  }
-
-  /** Sends an out-of-dialog request (OPTIONS) from `source` and resolves with the status. */
-  async sendOptions(source: { address: string; port?: number }): Promise<number> {
-    const caller = new FakeCaller(this, { from: 'keepalive', to: 'ping', address: source.address, port: source.port, method: 'OPTIONS' }, `${this.address}:${this.port}`);
-    caller.start();
-    return (await caller.finalResponse()).status;
-  }
-
-  /** Dialogs that are established and not ended: after a call, none should be left. */
-  openDialogs(): string[] {
-    return [...this.dialogs.values()].filter((d) => d.state === 'confirmed').map((d) => d.id);
-  }
-
-  /** INVITEs the application sent that no test has taken with `nextInvite()`. */
-  untakenInvites(): number {
-    return this.invites.size;
-  }
 
   close(): void {
     this.closed = true;
@@ -173,14 +137,14 @@ export class SipCore {
         this.cdr('start', 'network', msg, 'uac');
       } else if (status >= 300) {
         dialog.state = 'failed';
-        party.receive(this.ackFor(txn.req, msg));
+        party.receive(ackFor(txn.req, msg));
         this.cdr('stop', 'network', msg, 'call-rejected');
       }
     }
     if (status >= 200) {
       txn.final = true;
       this.outboundByBranch.delete(`${branch}|${method}`);
-      if (method === 'BYE' && dialog) this.endDialog(dialog);
+      if (method === 'BYE' && dialog) dialog.state = 'ended';
     }
     this.toApp('network', party, msg, { txnId: txn.id, dialogId: dialog?.id ?? '' });
   }
@@ -213,7 +177,7 @@ export class SipCore {
     if (status >= 200) {
       txn.final = true;
       this.inbound.delete(txnId);
-      if (txn.method === 'BYE' && dialog && status < 300) this.endDialog(dialog);
+      if (txn.method === 'BYE' && dialog && status < 300) dialog.state = 'ended';
       if (isInvite && dialog && !tagOf(header(txn.req, 'To'))) {
         if (status < 300) {
           dialog.state = 'confirmed';
@@ -316,17 +280,6 @@ export class SipCore {
     this.dialogsByTag.set(`${dialog.callId}|${dialog.serverTag}`, dialog);
   }
 
-  private endDialog(dialog: Dialog): void {
-    dialog.state = 'ended';
-  }
-
-  private ackFor(invite: SipText, res: SipText): SipText {
-    const ack: SipText = { startLine: `ACK ${requestUri(invite)} SIP/2.0`, headers: [], body: '' };
-    for (const name of ['Via', 'Max-Forwards', 'From']) ack.headers.push([name, header(invite, name) ?? '']);
-    ack.headers.push(['To', header(res, 'To') ?? ''], ['Call-ID', header(invite, 'Call-ID') ?? ''], ['CSeq', `${cseqNumber(invite)} ACK`]);
-    return ack;
-  }
-
   private deliver(party: Party, msg: SipText): void {
     setImmediate(() => party.receive(msg));
   }
@@ -345,27 +298,3 @@ export class SipCore {
 }
 
 const deadParty: Party = { address: '', port: 0, receive: () => undefined };
-
-function stripTag(value: string): string {
-  return value.replace(/;\s*tag=[^;>\s]+/i, '');
-}
-
-function branchOf(via: string | undefined): string {
-  return /branch=([^;\s]+)/.exec(via ?? '')?.[1] ?? '';
-}
-
-/** drachtio-server replaces `localhost` in From/Contact with its own address (sip-dialog-controller.cpp). */
-function localize(value: string, hostport: string): string {
-  const replaced = value.replace(/@localhost(?=[>;:\s]|$)/, `@${hostport}`);
-  return replaced.includes('<') ? replaced : `<${replaced}>`;
-}
-
-function copyAppHeaders(from: SipText, to: SipText, skip: string[] = []): void {
-  for (const [name, value] of from.headers) {
-    const lower = name.toLowerCase();
-    if (lower === 'content-length' || skip.includes(lower)) continue;
-    if (['via', 'max-forwards', 'cseq', 'call-id', 'from', 'to'].includes(lower)) continue;
-    removeHeader(to, name);
-    to.headers.push([name, value]);
-  }
-}

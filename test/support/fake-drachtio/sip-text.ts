@@ -127,3 +127,35 @@ export function responseTo(req: SipText, status: number, opts: { toTag?: string;
   if (res.body) res.headers.push(['Content-Type', 'application/sdp']);
   return res;
 }
+
+export function stripTag(value: string): string {
+  return value.replace(/;\s*tag=[^;>\s]+/i, '');
+}
+
+export function branchOf(via: string | undefined): string {
+  return /branch=([^;\s]+)/.exec(via ?? '')?.[1] ?? '';
+}
+
+/** drachtio-server replaces `localhost` in From/Contact with its own address (sip-dialog-controller.cpp). */
+export function localize(value: string, hostport: string): string {
+  const replaced = value.replace(/@localhost(?=[>;:\s]|$)/, `@${hostport}`);
+  return replaced.includes('<') ? replaced : `<${replaced}>`;
+}
+
+export function copyAppHeaders(from: SipText, to: SipText, skip: string[] = []): void {
+  for (const [name, value] of from.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || skip.includes(lower)) continue;
+    if (['via', 'max-forwards', 'cseq', 'call-id', 'from', 'to'].includes(lower)) continue;
+    removeHeader(to, name);
+    to.headers.push([name, value]);
+  }
+}
+
+/** The ACK a transaction layer sends for a non-2xx final response (same branch as the INVITE). */
+export function ackFor(invite: SipText, res: SipText): SipText {
+  const ack: SipText = { startLine: `ACK ${requestUri(invite)} SIP/2.0`, headers: [], body: '' };
+  for (const name of ['Via', 'Max-Forwards', 'From']) ack.headers.push([name, header(invite, name) ?? '']);
+  ack.headers.push(['To', header(res, 'To') ?? ''], ['Call-ID', header(invite, 'Call-ID') ?? ''], ['CSeq', `${cseqNumber(invite)} ACK`]);
+  return ack;
+}
