@@ -55,7 +55,10 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     outbound: z
       .string()
       .regex(/^sips?:/, 'expected a SIP URI template such as "sip:{number}@pbx.example.com:5060"')
-      .refine((s) => s.includes('{number}'), 'must contain {number}, replaced by the number to call'),
+      .refine(
+        (s) => s.includes('{number}') || s.includes('{digits}'),
+        'must contain {number} (the E.164 number to call, with +) or {digits} (the same without +)',
+      ),
     auth: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
   });
 

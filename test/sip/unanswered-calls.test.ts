@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
@@ -86,3 +87,37 @@ describe('calls that are not answered', () => {
     assert.equal((await h.finalRow(caller.callId)).status, 'no-answer');
   });
 });
+
+describe('a target that asks for credentials', () => {
+  let h: SipHarness;
+  before(async () => {
+    h = await startSipHarness({
+      sip: { trunks: [{ name: 'carrier', allow: ['127.0.0.1'], outbound: 'sip:{digits}@127.0.0.1:5090', auth: { username: 'calltrack', password: 's3cret' } }] },
+    });
+  });
+  after(() => h.stop());
+
+  it('answers a 401 with digest credentials from the trunk config', async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001' });
+    const first = await h.fake.sip.nextInvite();
+    assert.equal(first.uri, 'sip:74951112233@127.0.0.1:5090', '{digits} drops the +');
+    first.challenge('pbx.example.com', 'abc123');
+    const retry = await h.fake.sip.nextInvite();
+    const auth = retry.get('Authorization') ?? '';
+    assert.match(auth, /^Digest /);
+    assert.match(auth, /username="calltrack"/);
+    const ha1 = md5('calltrack:pbx.example.com:s3cret');
+    const ha2 = md5(`INVITE:${retry.uri}`);
+    assert.match(auth, new RegExp(`response="${md5(`${ha1}:abc123:${ha2}`)}"`));
+    assert.equal(retry.get('Call-ID'), first.get('Call-ID'));
+    retry.answer();
+    assert.equal((await caller.finalResponse()).status, 200);
+    await caller.bye();
+    await retry.waitForRequest('BYE');
+    assert.equal((await h.finalRow(caller.callId)).status, 'answered');
+  });
+});
+
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}

@@ -240,6 +240,11 @@ export class FakeCallee extends Endpoint {
     this.respond(status);
   }
 
+  /** 401 with a digest challenge, as a PBX that wants credentials answers. */
+  challenge(realm: string, nonce: string): void {
+    this.respond(401, '', { 'WWW-Authenticate': `Digest realm="${realm}", nonce="${nonce}", algorithm=MD5` });
+  }
+
   receive(msg: SipText): void {
     if (!isRequest(msg)) {
       this.responses.add(msg);
@@ -265,11 +270,11 @@ export class FakeCallee extends Endpoint {
     return this.requestAndWait(this.inDialog('INVITE', body));
   }
 
-  private respond(status: number, body = ''): void {
+  private respond(status: number, body = '', headers?: Record<string, string>): void {
     if (this.finalSent) throw new Error(`fake callee: a final response was already sent; cannot send ${status}`);
     if (status >= 200) this.finalSent = true;
     const contact = status < 300 ? `<sip:${this.address}:${this.port};transport=UDP>` : undefined;
-    this.send(responseTo(this.invite, status, { toTag: this.toTag, contact, body }));
+    this.send(responseTo(this.invite, status, { toTag: this.toTag, contact, body, ...(headers ? { headers } : {}) }));
   }
 
   private inDialog(method: string, body = ''): SipText {

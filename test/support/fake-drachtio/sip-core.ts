@@ -230,18 +230,20 @@ export class SipCore {
     const uri = requestUri(msg);
     const branch = `z9hG4bK${token()}`;
     const callId = header(msg, 'Call-ID') ?? randomUUID();
-    const serverTag = token();
+    // A retry after a digest challenge keeps the From tag, Call-ID and (bumped) CSeq it was given.
+    const appFrom = header(msg, 'From');
+    const serverTag = tagOf(appFrom) ?? token();
     const here = `${this.address}:${this.port}`;
-    const from = localize(header(msg, 'From') ?? `<sip:${here}>`, here);
+    const from = localize(stripTag(appFrom ?? `<sip:${here}>`), here);
     const to = header(msg, 'To') ?? `<${uri}>`;
-    const cseq = this.cseqSeed++;
+    const cseq = header(msg, 'CSeq') ? cseqNumber(msg) : this.cseqSeed++;
     const req: SipText = { startLine: `${method} ${uri} SIP/2.0`, headers: [], body: msg.body };
     req.headers.push(['Via', `SIP/2.0/UDP ${here};rport;branch=${branch}`], ['Max-Forwards', '70']);
     req.headers.push(['From', `${from};tag=${serverTag}`], ['To', to], ['Call-ID', callId], ['CSeq', `${cseq} ${method}`]);
     const contact = header(msg, 'Contact');
     if (contact) req.headers.push(['Contact', localize(contact, here)]);
     if (msg.body) req.headers.push(['Content-Type', header(msg, 'Content-Type') ?? 'application/sdp']);
-    copyAppHeaders(msg, req, ['from', 'to', 'contact', 'call-id', 'content-type']);
+    copyAppHeaders(msg, req, ['from', 'to', 'contact', 'call-id', 'content-type', 'cseq']);
     const txn: Txn = { id: randomUUID(), method, req, party: deadParty, final: false };
     const reply = this.sentRequestReply(req, txn.id);
     if (this.unreachable(uri) || method !== 'INVITE') {

@@ -98,6 +98,7 @@ export const REASONS: Record<number, string> = {
   180: 'Ringing',
   183: 'Session Progress',
   200: 'OK',
+  401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
   408: 'Request Timeout',
