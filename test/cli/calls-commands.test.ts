@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { CallRecord } from '../../src/calls/call-record.js';
+import type { CliResult } from '../support/cli-batch.js';
 import { CallStore } from '../../src/calls/call-store.js';
 import { createDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -13,15 +14,21 @@ import { newCallRecord } from '../../src/sip/call-row.js';
 import { sampleConfigDoc } from '../support/config.js';
 import { tempDir } from '../support/temp.js';
 
-/** The real command (bin/calltrack.js) in a child process; each start costs seconds, so tests run them concurrently. */
+/** The real CLI code, all command lines of a test in one child process (see cli-batch.ts). */
 const run = promisify(execFile);
-const BIN = path.resolve(import.meta.dirname, '../../bin/calltrack.js');
+const BATCH = path.resolve(import.meta.dirname, '../support/cli-batch.ts');
 
 describe('calltrack calls list / show', () => {
   const dir = tempDir();
   const configFile = path.join(dir, 'calltrack.yaml');
-  const calltrack = (...args: string[]) => run(process.execPath, [BIN, '-c', configFile, ...args], { cwd: dir });
-  const json = async <T>(args: string[]) => JSON.parse((await calltrack(...args, '--json')).stdout) as T;
+  const batch = async (...lines: string[][]): Promise<CliResult[]> => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', BATCH, JSON.stringify(lines.map((l) => ['-c', configFile, ...l]))], { cwd: path.resolve(import.meta.dirname, '../..') });
+    return JSON.parse(stdout) as CliResult[];
+  };
+  const parsed = <T>(r: CliResult | undefined): T => {
+    assert.equal(r?.code, 0, r?.stderr);
+    return JSON.parse(r!.stdout) as T;
+  };
   const day = Date.UTC(2026, 10, 23, 9, 0, 0);
   const call = (id: string, at: number, patch: Partial<CallRecord>): CallRecord => ({
     ...newCallRecord(id, { sipCallId: `sip-${id}`, dialledRaw: '', dialled: undefined, caller: '+79161234567', callerIsE164: true, callerName: null }, 'carrier', at, null, '+74950000001'),
@@ -41,36 +48,36 @@ describe('calltrack calls list / show', () => {
   });
 
   it('lists newest first, and filters by day, status and number', async () => {
-    const [all, today, missed, byCaller, table] = await Promise.all([
-      json<CallRecord[]>(['calls', 'list']),
-      json<CallRecord[]>(['calls', 'list', '--from', '2026-11-23', '--to', '2026-11-23']),
-      json<CallRecord[]>(['calls', 'list', '--status', 'busy,no-answer', '--limit', '1']),
-      json<CallRecord[]>(['calls', 'list', '--number', '8 903 555-66-77']),
-      calltrack('calls', 'list').then((r) => r.stdout),
-    ]);
-    assert.deepEqual(all.map((c) => c.status), ['busy', 'answered', 'no-answer']);
-    assert.deepEqual(today.map((c) => c.status), ['busy', 'answered']);
-    assert.deepEqual(missed.map((c) => c.status), ['busy']);
-    assert.deepEqual(byCaller.map((c) => c.callerNumber), ['+79035556677']);
-    assert.match(table, /^started \(UTC\)\s+status/);
-    assert.match(table, /2026-11-23T09:00:00Z\s+answered\s+200\s+\+74950000001\s+\+79161234567/);
+    const [all, today, missed, byCaller, table] = await batch(
+      ['calls', 'list', '--json'],
+      ['calls', 'list', '--from', '2026-11-23', '--to', '2026-11-23', '--json'],
+      ['calls', 'list', '--status', 'busy,no-answer', '--limit', '1', '--json'],
+      ['calls', 'list', '--number', '8 903 555-66-77', '--json'],
+      ['calls', 'list'],
+    );
+    assert.deepEqual(parsed<CallRecord[]>(all).map((c) => c.status), ['busy', 'answered', 'no-answer']);
+    assert.deepEqual(parsed<CallRecord[]>(today).map((c) => c.status), ['busy', 'answered']);
+    assert.deepEqual(parsed<CallRecord[]>(missed).map((c) => c.status), ['busy']);
+    assert.deepEqual(parsed<CallRecord[]>(byCaller).map((c) => c.callerNumber), ['+79035556677']);
+    assert.match(table!.stdout, /^started \(UTC\)\s+status/);
+    assert.match(table!.stdout, /2026-11-23T09:00:00Z\s+answered\s+200\s+\+74950000001\s+\+79161234567/);
   });
 
   it('shows one call by id or SIP Call-ID, and says what to do when there is none', async () => {
-    const failed = (args: string[]) => calltrack(...args).then(() => assert.fail(`calltrack ${args.join(' ')} should fail`), (err: { code: number; stderr: string }) => err);
-    const [shown, text, missing, badStatus, badDate] = await Promise.all([
-      json<CallRecord>(['calls', 'show', 'sip-00000000-0000-4000-8000-000000000001']),
-      calltrack('calls', 'show', '00000000-0000-4000-8000-000000000001').then((r) => r.stdout),
-      failed(['calls', 'show', 'nope']),
-      failed(['calls', 'list', '--status', 'lost']),
-      failed(['calls', 'list', '--from', 'yesterday']),
-    ]);
-    assert.equal(shown.talkSeconds, 61);
-    assert.match(text, /source\s+Radio/);
-    assert.match(text, /startedAt\s+2026-11-23T09:00:00Z/);
-    assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /no call with id or SIP Call-ID "nope": see `calltrack calls list`/);
-    assert.match(badStatus.stderr, /--status "lost" is not a call status/);
-    assert.match(badDate.stderr, /--from "yesterday" is not a date/);
+    const [shown, text, missing, badStatus, badDate] = await batch(
+      ['calls', 'show', 'sip-00000000-0000-4000-8000-000000000001', '--json'],
+      ['calls', 'show', '00000000-0000-4000-8000-000000000001'],
+      ['calls', 'show', 'nope'],
+      ['calls', 'list', '--status', 'lost'],
+      ['calls', 'list', '--from', 'yesterday'],
+    );
+    assert.equal(parsed<CallRecord>(shown).talkSeconds, 61);
+    assert.match(text!.stdout, /source\s+Radio/);
+    assert.match(text!.stdout, /startedAt\s+2026-11-23T09:00:00Z/);
+    assert.equal(missing!.code, 2);
+    assert.match(missing!.stderr, /no call with id or SIP Call-ID "nope": see `calltrack calls list`/);
+    assert.equal(badStatus!.code, 2);
+    assert.match(badStatus!.stderr, /--status "lost" is not a call status/);
+    assert.match(badDate!.stderr, /--from "yesterday" is not a date/);
   });
 });
