@@ -31,27 +31,32 @@ export class CallJournal {
    * Moves the live journal aside and returns every batch waiting to be imported, oldest
    * first. A batch whose import failed earlier is still there and comes back.
    */
-  async takeBatches(): Promise<Array<{ file: string; records: CallRecord[] }>> {
+  async takeBatches(): Promise<Array<{ file: string; records: CallRecord[]; tornLine?: number }>> {
     try {
       await rename(this.file, `${this.file}.importing-${Date.now()}-${process.pid}`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     this.pendingFlag = false;
-    const batches = [];
+    const batches: Array<{ file: string; records: CallRecord[]; tornLine?: number }> = [];
     for (const file of await this.batchFiles(false)) {
       const text = await readFile(file, 'utf8');
       const records: CallRecord[] = [];
-      for (const [i, line] of text.split('\n').entries()) {
+      const lines = text.split('\n');
+      const last = lines.findLastIndex((l) => l.trim() !== '');
+      let torn: number | undefined;
+      for (const [i, line] of lines.entries()) {
         if (!line.trim()) continue;
         try {
           records.push(JSON.parse(line) as CallRecord);
         } catch {
-          // A crash mid-append leaves a torn last line; everything before it is intact.
-          throw new Error(`${file}:${i + 1}: not a JSON call record (a torn write?): fix or delete that line`);
+          // A crash mid-append tears only the last line; the call's earlier state is in the lines
+          // before it (or in the database). A bad line anywhere else is damage a person must see.
+          if (i !== last) throw new Error(`${file}:${i + 1}: not a JSON call record: fix or delete that line, then restart`);
+          torn = i + 1;
         }
       }
-      batches.push({ file, records });
+      batches.push({ file, records, ...(torn ? { tornLine: torn } : {}) });
     }
     return batches;
   }

@@ -124,6 +124,7 @@ export class CallRecorder {
       return 0;
     }
     for (const batch of batches) {
+      if (batch.tornLine) this.logger.warn({ file: batch.file, line: batch.tornLine }, 'call journal ends in a torn line (a crash mid-write); that line is skipped');
       const latest = new Map<string, CallRecord>();
       for (const record of batch.records) latest.set(record.id, record);
       try {
