@@ -1,5 +1,11 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { CallEventSink } from './calls/call-events.js';
+import { CallJournal } from './calls/call-journal.js';
+import { CallRecorder } from './calls/call-recorder.js';
+import { CallStore } from './calls/call-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
@@ -13,6 +19,10 @@ import { TrackingAttributor } from './tracking/attributor.js';
 import { CallHistory } from './tracking/call-history.js';
 import { HoldStore } from './tracking/hold-store.js';
 import { NumberAllocator } from './tracking/number-allocator.js';
+import { passThroughMedia, type MediaPathFactory } from './sip/media-path.js';
+import { SipApp } from './sip/sip-app.js';
+import { SipMetrics } from './sip/sip-metrics.js';
+import type { CallAttributor } from './tracking/attribution-types.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
@@ -21,6 +31,7 @@ import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { packageVersion } from './version.js';
 import { healthRoutes } from './web/health-routes.js';
+import { metricsRoutes } from './web/metrics-routes.js';
 import { buildHttpServer } from './web/server.js';
 import { visitRoutes } from './web/visit-routes.js';
 
@@ -32,6 +43,9 @@ function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): P
   return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
 }
 
+/** How often journaled call records are retried when no call comes by to trigger it. */
+const JOURNAL_RETRY_MS = 60_000;
+
 /** What tests (and the CLI) may swap in; anything left out is built from the config. */
 export interface AppOverrides {
   logger?: Logger;
@@ -42,6 +56,14 @@ export interface AppOverrides {
   media?: MediaPort;
   /** Directory that relative paths in the config (SQLite file, recordings) are resolved against. */
   baseDir?: string;
+  /** Attribution for SIP calls instead of the tracking feature's (tests). */
+  attributor?: CallAttributor;
+  /** Where call events go (the outputs feature: webhooks, GA4); without one, none are published. */
+  events?: CallEventSink;
+  /** How the B leg's media is joined; default: SDP passes through. */
+  mediaPath?: MediaPathFactory;
+  /** Tests only: ring timeout in ms instead of sip.ringTimeoutSeconds. */
+  ringTimeoutMs?: number;
 }
 
 export interface App {
@@ -60,6 +82,9 @@ export interface App {
   readonly attributor: TrackingAttributor;
   /** `numbers list` and `pools status`. */
   readonly poolReports: PoolReportService;
+  readonly sip: SipApp;
+  readonly calls: CallRecorder;
+  readonly metrics: Registry;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -104,6 +129,25 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
+  const metrics = new Registry();
+  const journal = new CallJournal(path.resolve(overrides.baseDir ?? process.cwd(), cfg.sip.journalFile));
+  const calls = new CallRecorder(db, new CallStore(), journal, logger.child({ component: 'calls' }));
+  const sip = new SipApp({
+    srf: drachtio.srf,
+    config: () => config.current,
+    attributor: overrides.attributor ?? attributor,
+    recorder: calls,
+    events: overrides.events,
+    media: overrides.mediaPath ?? passThroughMedia,
+    metrics: new SipMetrics(metrics),
+    clock,
+    logger: logger.child({ component: 'sip' }),
+    ringTimeoutMs: () => overrides.ringTimeoutMs ?? config.current.sip.ringTimeoutSeconds * 1000,
+    shutdownGraceMs: () => config.current.sip.shutdownGraceSeconds * 1000,
+  });
+  // Only registers handlers; drachtio-srf sends the routes when the connection comes up.
+  sip.install(drachtio.srf);
+
   health.register('database', async () => {
     const where = describeDatabase(config.current.database);
     try {
@@ -127,10 +171,11 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
-    plugins: [healthRoutes(health, packageVersion()), visitRoutes({ visits, config, clock })],
+    plugins: [healthRoutes(health, packageVersion()), metricsRoutes(metrics), visitRoutes({ visits, config, clock })],
   });
 
   let started = false;
+  let journalTimer: NodeJS.Timeout | undefined;
   return {
     config,
     logger,
@@ -144,11 +189,18 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     visits,
     attributor,
     poolReports,
+    sip,
+    calls,
+    metrics,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);
       if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
       await numberSync.sync(config.current);
+      // Records journaled while the database was down in an earlier run.
+      await calls.importJournal();
+      journalTimer = setInterval(() => void calls.importJournal(), JOURNAL_RETRY_MS);
+      journalTimer.unref();
       if (opts.listen !== false) {
         const address = await http.listen({ host: config.current.http.host, port: config.current.http.port });
         logger.info({ address }, 'HTTP server listening');
@@ -168,10 +220,14 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
     async stop() {
       if (started) {
+        // Calls first: they need drachtio (BYEs), FreeSWITCH and the database (final rows).
+        await sip.drain();
         media.stop();
         drachtio.stop();
         await http.close();
       }
+      clearInterval(journalTimer);
+      await calls.flush();
       await db.destroy();
       started = false;
     },

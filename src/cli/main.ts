@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { attributeCommand } from './commands/attribute.js';
+import { callsCommand } from './commands/calls.js';
 import { configCommand } from './commands/config-check.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   program.addCommand(poolsCommand());
   program.addCommand(attributeCommand());
   program.addCommand(recordingsCommand());
+  program.addCommand(callsCommand());
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
 }

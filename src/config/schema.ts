@@ -63,7 +63,10 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     outbound: z
       .string()
       .regex(/^sips?:/, 'expected a SIP URI template such as "sip:{number}@pbx.example.com:5060"')
-      .refine((s) => s.includes('{number}'), 'must contain {number}, replaced by the number to call'),
+      .refine(
+        (s) => s.includes('{number}') || s.includes('{digits}'),
+        'must contain {number} (the E.164 number to call, with +) or {digits} (the same without +)',
+      ),
     auth: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
   });
 
@@ -78,6 +81,24 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
         error: 'expected "reject" or { forwardTo: "<number>" }',
       })
       .default('reject'),
+    // Each X-Calltrack-* header on the forwarded INVITE can be switched off (a PBX that
+    // rejects unknown headers, or a privacy policy about visit ids).
+    headers: z
+      .strictObject({
+        callId: z.boolean().default(true),
+        source: z.boolean().default(true),
+        medium: z.boolean().default(true),
+        campaign: z.boolean().default(true),
+        term: z.boolean().default(true),
+        visitId: z.boolean().default(true),
+        gaClientId: z.boolean().default(true),
+        firstCall: z.boolean().default(true),
+      })
+      .prefault({}),
+    displayNameTag: z.boolean().default(false),
+    assertIdentity: z.boolean().default(true),
+    shutdownGraceSeconds: z.number().int().min(0).max(600).default(20),
+    journalFile: z.string().min(1).default('data/calls-journal.jsonl'),
   });
 
   // A prompt file as FreeSWITCH sees it: absolute, or relative to FreeSWITCH's sounds directory.

@@ -4,8 +4,11 @@ import { ConfigError, formatProblems } from '../../errors.js';
 import { createApp } from '../../main.js';
 import { loadCliContext } from '../context.js';
 
-/** How long SIGTERM waits for calls and requests in progress before closing anyway. */
-const SHUTDOWN_GRACE_MS = 30_000;
+/**
+ * How long SIGTERM waits before exiting anyway: the calls' grace period (after which calltrack
+ * hangs them up itself and writes their rows) plus time for that and for HTTP requests.
+ */
+const shutdownLimitMs = (sip: { shutdownGraceSeconds: number }) => (sip.shutdownGraceSeconds + 15) * 1000;
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -49,7 +52,7 @@ export function serveCommand(): Command {
           const timer = setTimeout(() => {
             logger.warn('shutdown grace period over; closing anyway');
             process.exit(1);
-          }, SHUTDOWN_GRACE_MS);
+          }, shutdownLimitMs(app.config.current.sip));
           timer.unref();
           app.stop().then(resolve, (err: unknown) => {
             logger.error({ err }, 'error while shutting down');

@@ -1,0 +1,78 @@
+import type { CallRecord, CallStatus, HangupSide } from '../calls/call-record.js';
+import type { Attribution } from '../tracking/attribution-types.js';
+import type { InboundCallInfo } from './inbound-call.js';
+
+/** The row written when the INVITE arrives: status ringing, the attribution snapshot copied in. */
+export function newCallRecord(id: string, info: InboundCallInfo, trunk: string, at: number, a: Attribution | null, trackingNumber: string): CallRecord {
+  return {
+    id,
+    sipCallId: info.sipCallId || null,
+    trackingNumber,
+    trackingNumberId: a?.trackingNumberId ?? null,
+    callerNumber: info.caller,
+    forwardedTo: null,
+    trunk,
+    startedAt: at,
+    ringingAt: null,
+    answeredAt: null,
+    endedAt: null,
+    status: 'ringing',
+    sipCode: null,
+    hangupBy: null,
+    ringSeconds: null,
+    talkSeconds: null,
+    attributionType: a?.type ?? 'unknown',
+    poolName: a?.poolName ?? null,
+    visitId: a?.visitId ?? null,
+    late: a?.late ?? false,
+    source: a?.source ?? null,
+    medium: a?.medium ?? null,
+    campaign: a?.campaign ?? null,
+    term: a?.term ?? null,
+    content: a?.content ?? null,
+    referrer: a?.referrer ?? null,
+    landingPage: a?.landingPage ?? null,
+    gaClientId: a?.gaClientId ?? null,
+    ymClientId: a?.ymClientId ?? null,
+    gclid: a?.gclid ?? null,
+    yclid: a?.yclid ?? null,
+    firstCall: a ? a.firstCall : null,
+    targetCall: null,
+    firstTouch: a?.firstTouch ?? null,
+    tags: [],
+    note: null,
+    dealValue: null,
+    recordingStatus: null,
+    recordingError: null,
+    recordingPath: null,
+    recordingSize: null,
+    recordingDuration: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * The final fields. Ring seconds run from our INVITE's arrival to the answer (or to the end,
+ * when nobody answered): what the caller waited. Talk seconds run from the answer to the end.
+ * `targetCall` is decided here because it needs the talk time (tracking.targetCallSeconds).
+ */
+export function finalPatch(
+  rec: Pick<CallRecord, 'startedAt' | 'answeredAt'>,
+  end: { at: number; status: CallStatus; sipCode: number | null; hangupBy: HangupSide },
+  targetCallSeconds: number,
+): Partial<CallRecord> {
+  const ringEnd = rec.answeredAt ?? end.at;
+  const ringSeconds = Math.max(0, ringEnd - rec.startedAt) / 1000;
+  const talkSeconds = rec.answeredAt === null ? null : Math.max(0, end.at - rec.answeredAt) / 1000;
+  return {
+    status: end.status,
+    sipCode: end.sipCode,
+    hangupBy: end.hangupBy,
+    endedAt: end.at,
+    ringSeconds,
+    talkSeconds,
+    targetCall: talkSeconds === null ? false : talkSeconds >= targetCallSeconds,
+    updatedAt: end.at,
+  };
+}

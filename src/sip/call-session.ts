@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { CallEventSink, CallEventType } from '../calls/call-events.js';
+import type { CallRecord, CallStatus, HangupSide } from '../calls/call-record.js';
+import type { CallRecorder } from '../calls/call-recorder.js';
+import type { Clock } from '../clock.js';
+import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import type { CallAttributor } from '../tracking/attribution-types.js';
+import { finalPatch, newCallRecord } from './call-row.js';
+import { routeCall } from './call-routing.js';
+import { DialogRelay } from './dialog-relay.js';
+import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
+import type { MediaPath, MediaPathFactory } from './media-path.js';
+import { forwardTargets } from './forward-request.js';
+import { ProvisionalRelay } from './provisional-relay.js';
+import { CancelSignal, dialTarget } from './target-dialer.js';
+import { dispositionFor, REPLY_UNKNOWN_NUMBER, replyForFinalOutcome, sipReplyForError, type AttemptOutcome, type SipReply } from './sip-errors.js';
+import type { SipMetrics } from './sip-metrics.js';
+
+export interface SessionDeps {
+  srf: Srf;
+  config: () => CalltrackConfig;
+  attributor: CallAttributor | undefined;
+  recorder: CallRecorder;
+  events: CallEventSink | undefined;
+  media: MediaPathFactory;
+  metrics: SipMetrics;
+  clock: Clock;
+  logger: Logger;
+  ringTimeoutMs: () => number;
+}
+
+/**
+ * One inbound INVITE from a trusted trunk, from lookup to the final row. It owns its teardown:
+ * both dialogs, the media path, and the row, finalised exactly once whatever happens (BYE,
+ * CANCEL at any stage, target failure, shutdown, our own exceptions).
+ */
+export class CallSession {
+  readonly id = randomUUID();
+  readonly logger: Logger;
+  private readonly cancel = new CancelSignal();
+  private record: CallRecord | undefined;
+  private media: MediaPath | undefined;
+  private relay: DialogRelay | undefined;
+  private finalized = false;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly req: Srf.SrfRequest,
+    private readonly res: Srf.SrfResponse,
+    private readonly trunk: TrunkConfig,
+  ) {
+    // First, before any await: drachtio-server has already answered the CANCEL 200 and the INVITE 487.
+    req.on('cancel', () => this.cancel.fire('caller'));
+    this.logger = deps.logger.child({ sipCallId: req.get('Call-ID'), callId: this.id });
+  }
+
+  /** Runs the call to its end. Never rejects: a failure of ours is logged and the caller gets a clean answer. */
+  async run(): Promise<void> {
+    try {
+      await this.handle();
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err), stack: (err as Error)?.stack }, 'call session failed');
+      this.reply(sipReplyForError(err));
+      await this.finalize({ status: 'failed', sipCode: 500, hangupBy: 'system' });
+    } finally {
+      await this.media?.release().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'media release failed'));
+    }
+  }
+
+  /** Shutdown grace is over: end this call now (BYE both legs, or CANCEL the forward and 503 the caller). */
+  hangUp(): void {
+    if (this.relay) this.relay.hangUp();
+    else this.cancel.fire('system');
+  }
+
+  private async handle(): Promise<void> {
+    const cfg = this.deps.config();
+    const startedAt = this.deps.clock.now();
+    const info = readInboundCall(this.req, cfg.tracking.defaultCountry);
+    this.logger.info({ dialled: info.dialledRaw, caller: info.caller, trunk: this.trunk.name, source: this.req.source_address }, 'INVITE');
+    if (!info.dialled) return this.rejectUnknown(info, startedAt, `"${info.dialledRaw}" is not a phone number`);
+
+    const route = await routeCall(cfg, this.deps.attributor, { trackingNumber: info.dialled, callerNumber: info.callerIsE164 ? info.caller : null, at: startedAt }, this.logger);
+    if (!route) return this.rejectUnknown(info, startedAt, 'not a tracking number');
+
+    this.record = newCallRecord(this.id, info, this.trunk.name, startedAt, route.attribution, info.dialled);
+    this.deps.metrics.callStarted();
+    this.deps.recorder.begin(this.record);
+    this.publish('call.started');
+    if (this.cancel.canceled) return this.endUnanswered({ kind: 'canceled' });
+
+    this.media = this.deps.media.create({ callId: this.id, logger: this.logger });
+    const offer = await this.media.offerForTarget(this.req.body);
+    const targets = forwardTargets(cfg, this.trunk, route.attribution, info, this.id, offer);
+    const answered = await this.dialInTurn(targets);
+    if (!answered.dialog) return this.endUnanswered(answered.outcome);
+    await this.connect(answered.dialog, answered.target);
+  }
+
+  private async dialInTurn(targets: ReturnType<typeof forwardTargets>) {
+    const provisional = new ProvisionalRelay(this.res, this.media!, this.logger, () => this.markRinging());
+    let last: { outcome: AttemptOutcome; dialog?: Srf.Dialog; target: string; provisional: typeof provisional } = {
+      outcome: { kind: 'failed', status: 503, reason: 'no forward targets' }, target: '', provisional,
+    };
+    for (const target of targets) {
+      if (this.cancel.canceled) return { ...last, outcome: { kind: 'canceled' } as AttemptOutcome };
+      this.logger.info({ target: target.number, uri: target.uri }, 'forwarding');
+      const result = await dialTarget({
+        srf: this.deps.srf, uri: target.uri, opts: target.opts, ringTimeoutMs: this.deps.ringTimeoutMs(), cancel: this.cancel,
+        onProvisional: (res) => provisional.relay(res), logger: this.logger,
+      });
+      last = { ...result, target: target.number, provisional };
+      if (result.outcome.kind === 'answered' || result.outcome.kind === 'canceled') break;
+      this.logger.info({ target: target.number, outcome: result.outcome }, 'target did not answer; trying the next one if any');
+    }
+    await provisional.settled();
+    return last;
+  }
+
+  private async connect(target: Srf.Dialog, number: string): Promise<void> {
+    let caller: Srf.Dialog;
+    try {
+      const sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer');
+      caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: sdp });
+    } catch (err) {
+      // The caller hung up as we answered (createUAS rejects 487), or the 200 could not be sent.
+      this.logger.info({ err: errorMessage(err) }, 'caller leg could not be answered; ending the target leg');
+      await target.destroy().catch((e: unknown) => this.logger.warn({ err: errorMessage(e) }, 'BYE to the target failed'));
+      const canceled = this.cancel.canceled || (err as { status?: number }).status === 487;
+      return this.endUnanswered(canceled ? { kind: 'canceled' } : { kind: 'failed', status: 500 });
+    }
+    const at = this.deps.clock.now();
+    this.update({ status: 'answered', answeredAt: at, forwardedTo: number, sipCode: 200, ringingAt: this.record!.ringingAt ?? at, updatedAt: at });
+    this.publish('call.answered');
+    this.relay = new DialogRelay(caller, target, this.media!, this.logger);
+    if (this.cancel.by === 'system') this.relay.hangUp();
+    await this.media!.connected().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'media step after answer failed; the call goes on'));
+    const hangupBy = await this.relay.ended;
+    await this.finalize({ status: 'answered', sipCode: 200, hangupBy });
+  }
+
+  private async endUnanswered(outcome: AttemptOutcome): Promise<void> {
+    const { status, hangupBy } = dispositionFor(outcome);
+    if (outcome.kind === 'canceled' && this.cancel.by === 'caller') {
+      // The server already sent 487 to the caller; a response from us would be refused (NOK).
+      return this.finalize({ status, sipCode: 487, hangupBy });
+    }
+    const reply = outcome.kind === 'canceled' ? { status: 503, reason: 'Service Unavailable' } : replyForFinalOutcome(outcome);
+    this.reply(reply);
+    await this.finalize({ status: outcome.kind === 'canceled' ? 'failed' : status, sipCode: reply.status, hangupBy: outcome.kind === 'canceled' ? 'system' : hangupBy });
+  }
+
+  private async rejectUnknown(info: InboundCallInfo, at: number, why: string): Promise<void> {
+    this.logger.info({ dialled: info.dialledRaw, why }, 'unknown number: rejected');
+    this.deps.metrics.inviteRejected('unknown-number');
+    this.reply(REPLY_UNKNOWN_NUMBER);
+    const record = newCallRecord(this.id, info, this.trunk.name, at, null, info.dialled ?? info.dialledRaw.slice(0, 20));
+    this.deps.recorder.begin({ ...record, ...finalPatch(record, { at, status: 'rejected', sipCode: 404, hangupBy: 'system' }, 0), targetCall: false });
+    this.finalized = true;
+    await this.deps.recorder.finish(this.id, {});
+  }
+
+  private markRinging(): void {
+    if (!this.record || this.record.ringingAt !== null) return;
+    this.update({ ringingAt: this.deps.clock.now() });
+  }
+
+  private update(patch: Partial<CallRecord>): void {
+    if (!this.record) return;
+    Object.assign(this.record, patch);
+    this.deps.recorder.update(this.id, patch);
+  }
+
+  private async finalize(end: { status: CallStatus; sipCode: number | null; hangupBy: HangupSide }): Promise<void> {
+    if (this.finalized || !this.record) return;
+    this.finalized = true;
+    const cfg = this.deps.config();
+    const patch = finalPatch(this.record, { ...end, at: this.deps.clock.now() }, cfg.tracking.targetCallSeconds);
+    Object.assign(this.record, patch);
+    this.deps.metrics.callEnded(end.status);
+    this.logger.info({ status: end.status, sipCode: end.sipCode, hangupBy: end.hangupBy, ringSeconds: patch.ringSeconds, talkSeconds: patch.talkSeconds }, 'call finished');
+    await this.deps.recorder.finish(this.id, patch);
+    this.publish(end.status === 'answered' ? 'call.completed' : 'call.missed');
+  }
+
+  private reply(reply: SipReply): void {
+    if (this.res.finalResponseSent || this.cancel.by === 'caller') return;
+    try {
+      this.res.send(reply.status, reply.reason ?? '', reply.headers ? { headers: reply.headers } : {});
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), status: reply.status }, 'could not send the final response');
+    }
+  }
+
+  private publish(type: CallEventType): void {
+    const sink = this.deps.events;
+    if (!sink || !this.record) return;
+    const snapshot = { ...this.record };
+    // The outputs feature persists and delivers later; its failure must not touch the call,
+    // and it runs after the signalling this tick has to do (a macrotask later).
+    setImmediate(() => {
+      Promise.resolve()
+        .then(() => sink.publish(type, snapshot))
+        .catch((err: unknown) => this.logger.warn({ err: errorMessage(err), event: type }, 'call event not published'));
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { errorMessage } from '../errors.js';
+import type { MediaPath } from './media-path.js';
+
+/**
+ * Passes the target's 18x to the caller: one 183 with SDP (early media, e.g. the PBX's
+ * ringback or announcement) and one 180; more are noise, and a second early SDP in the same
+ * early dialog would be a change the caller's side cannot take. Sends are chained so the
+ * caller never sees the 200 before the 183 that preceded it (`settled()` before answering).
+ */
+export class ProvisionalRelay {
+  private sentRinging = false;
+  private sentEarlyMedia = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly res: Srf.SrfResponse,
+    private readonly media: MediaPath,
+    private readonly logger: Logger,
+    private readonly onRinging: () => void,
+  ) {}
+
+  relay(prov: Srf.SrfResponse): void {
+    if (prov.status <= 100 || prov.status >= 200) return;
+    this.onRinging();
+    const body = prov.body;
+    if (body && !this.sentEarlyMedia) {
+      this.sentEarlyMedia = true;
+      this.chain = this.chain.then(async () => {
+        const sdp = await this.media.answerForCaller(body, 'early');
+        this.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } });
+      });
+    } else if (!body && !this.sentRinging && !this.sentEarlyMedia) {
+      this.sentRinging = true;
+      this.chain = this.chain.then(() => this.send(180, {}));
+    }
+    this.chain = this.chain.catch((err: unknown) => this.logger.warn({ err: errorMessage(err), status: prov.status }, 'provisional response not relayed'));
+  }
+
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private send(status: number, opts: Srf.SendOptions): void {
+    if (this.res.finalResponseSent) return;
+    this.res.send(status, opts);
+  }
+}
