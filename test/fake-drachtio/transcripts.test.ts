@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import Srf from 'drachtio-srf';
 import { FakeDrachtioServer } from '../support/fake-drachtio/fake-drachtio-server.js';
 import { encodeFrame } from '../support/fake-drachtio/framing.js';
-import { loadTranscript, streamsOf, transcriptStreams, type TranscriptLine } from '../support/fake-drachtio/transcript.js';
+import { loadTranscript, streamsOf, transcriptStreams, type Streams, type TranscriptLine } from '../support/fake-drachtio/transcript.js';
 import { Watched } from '../support/fake-drachtio/waiters.js';
 
 /**
@@ -31,7 +31,14 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
   }
 
   const settle = () => new Promise((r) => setTimeout(r, 50));
-  const compare = (name: string) => assert.deepEqual(streamsOf(fake.frames), transcriptStreams(name));
+  /** Waits until every stream has as many frames as the capture (the last ones may still be in flight), then compares. */
+  const compare = async (name: string) => {
+    const expected = transcriptStreams(name);
+    const keys = Object.keys(expected) as (keyof Streams)[];
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !keys.every((k) => streamsOf(fake.frames)[k].length >= expected[k].length)) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(streamsOf(fake.frames), expected);
+  };
   const b2bua = (s: Srf, count?: { n: number }) =>
     s.invite((req, res) => {
       if (count && ++count.n > 1) return res.send(404);
@@ -61,29 +68,29 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
   it('a: authenticate with a tag, route invite', async () => {
     const s = await app({ tags: 'calltrack', setup: (x) => x.invite((_q, r) => r.send(404)) });
     await settle();
+    await compare('a-connect-auth-ok');
     s.disconnect();
-    compare('a-connect-auth-ok');
   });
 
   it('b: wrong secret: NO, and the server closes', async () => {
     await app({ secret: 'wrong-secret', setup: (x) => x.invite((_q, r) => r.send(404)) });
-    compare('b-auth-wrong-secret');
+    await compare('b-auth-wrong-secret');
   });
 
   it('c and d: the app answers 404, and 403 with a Cyrillic header (byte-counted frames)', async () => {
     const s = await app({ setup: (x) => x.invite((_q, r) => r.send(404)) });
     const caller = fake.sip.placeCall({ from: '79161234567', to: '74951112233' });
     assert.equal((await caller.finalResponse()).status, 404);
+    await compare('c-invite-404');
     s.disconnect();
-    compare('c-invite-404');
 
     const s2 = await app({ setup: (x) => x.invite((_q, r) => r.send(403, 'Caller Blocked', { headers: { 'X-Calltrack-Reason': 'номер в чёрном списке' } })) });
     const blocked = fake.sip.placeCall({ from: '79161234567', to: '74951112233' });
     const res = await blocked.finalResponse();
     assert.equal(res.msg.startLine, 'SIP/2.0 403 Caller Blocked');
     assert.equal(res.msg.headers.find(([n]) => n === 'X-Calltrack-Reason')?.[1], 'номер в чёрном списке');
+    await compare('d-invite-403');
     s2.disconnect();
-    compare('d-invite-403');
   });
 
   it('e: B2BUA answered, the caller hangs up', async () => {
@@ -92,8 +99,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     await caller.bye();
     await callee.waitForRequest('BYE');
     await settle();
+    await compare('e-b2bua-answered-caller-bye');
     s.disconnect();
-    compare('e-b2bua-answered-caller-bye');
   });
 
   it('f: B2BUA answered, the callee hangs up', async () => {
@@ -102,8 +109,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     await callee.bye();
     await caller.waitForRequest('BYE');
     await settle();
+    await compare('f-b2bua-answered-callee-bye');
     s.disconnect();
-    compare('f-b2bua-answered-callee-bye');
   });
 
   it('g: busy passed to the caller; the ACK for the 486 is refused', async () => {
@@ -115,8 +122,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     callee.reject(486);
     assert.equal((await caller.finalResponse()).status, 486);
     await settle();
+    await compare('g-b2bua-busy');
     s.disconnect();
-    compare('g-b2bua-busy');
   });
 
   it('h: the app CANCELs the ringing B leg and answers the caller 480', async () => {
@@ -135,8 +142,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     await callee.waitForRequest('CANCEL');
     assert.equal((await caller.finalResponse()).status, 480);
     await settle();
+    await compare('h-b2bua-noanswer-app-cancel');
     s.disconnect();
-    compare('h-b2bua-noanswer-app-cancel');
   });
 
   it('i: the caller CANCELs while the target rings (quick cancel by the server)', async () => {
@@ -149,8 +156,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     assert.equal((await caller.finalResponse()).status, 487);
     await callee.waitForRequest('CANCEL');
     await settle();
+    await compare('i-caller-cancel-while-ringing');
     s.disconnect();
-    compare('i-caller-cancel-while-ringing');
   });
 
   it('j: CDRs for an answered B2BUA call and a rejected call', async () => {
@@ -167,8 +174,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     const second = fake.sip.placeCall({ from: '79161234567', to: '74951112233' });
     assert.equal((await second.finalResponse()).status, 404);
     await settle();
+    await compare('j-cdrs');
     s.disconnect();
-    compare('j-cdrs');
   });
 
   it('k: OPTIONS reaches an app that routes it; without the route the server answers 503 itself', async () => {
@@ -179,13 +186,13 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
       },
     });
     assert.equal(await fake.sip.sendOptions({ address: '127.0.0.1' }), 200);
+    await compare('k-options-keepalive');
     s.disconnect();
-    compare('k-options-keepalive');
 
     const s2 = await app({ setup: (x) => x.invite((_q, r) => r.send(404)) });
     assert.equal(await fake.sip.sendOptions({ address: '127.0.0.1' }), 503);
+    await compare('k-options-keepalive-no-route');
     s2.disconnect();
-    compare('k-options-keepalive-no-route');
   });
 
   it('l: a re-INVITE (hold) from the caller relayed in the B dialog', async () => {
@@ -197,8 +204,8 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     await caller.bye();
     await callee.waitForRequest('BYE');
     await settle();
+    await compare('l-reinvite-hold');
     s.disconnect();
-    compare('l-reinvite-hold');
   });
 
   it('m: protocol errors from a raw client, connection by connection', async () => {
@@ -227,6 +234,6 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
       if (conn.some((l) => l.event === 'close' && l.dir === 'server->app')) await closed.find(() => true, 'the server closing the connection');
       socket.destroy();
     }
-    compare('m-protocol-errors');
+    await compare('m-protocol-errors');
   });
 });
