@@ -60,7 +60,7 @@ export interface AppOverrides {
   attributor?: CallAttributor;
   /** Where call events go (the outputs feature: webhooks, GA4); without one, none are published. */
   events?: CallEventSink;
-  /** How the B leg's media is joined; default: SDP passes through. */
+  /** How the B leg's media is joined; default: anchored in FreeSWITCH when media.freeswitch is set, else SDP passes through. */
   mediaPath?: MediaPathFactory;
   /** Tests only: ring timeout in ms instead of sip.ringTimeoutSeconds. */
   ringTimeoutMs?: number;
@@ -132,13 +132,25 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const metrics = new Registry();
   const journal = new CallJournal(path.resolve(overrides.baseDir ?? process.cwd(), cfg.sip.journalFile));
   const calls = new CallRecorder(db, new CallStore(), journal, logger.child({ component: 'calls' }));
+  const media = new MediaService({
+    config,
+    logger: logger.child({ component: 'freeswitch' }),
+    srf: drachtio.srf,
+    ...(overrides.baseDir ? { baseDir: overrides.baseDir } : {}),
+    ...(overrides.media ? { port: overrides.media } : {}),
+  });
+  // Calls are anchored in FreeSWITCH only when it is configured (or a test supplies a media port);
+  // otherwise SDP passes through and calltrack handles signalling only.
+  const anchoredMedia: MediaPathFactory = {
+    create: (ctx) => (config.current.media.freeswitch || overrides.media ? media.create(ctx) : passThroughMedia.create(ctx)),
+  };
   const sip = new SipApp({
     srf: drachtio.srf,
     config: () => config.current,
     attributor: overrides.attributor ?? attributor,
     recorder: calls,
     events: overrides.events,
-    media: overrides.mediaPath ?? passThroughMedia,
+    media: overrides.mediaPath ?? anchoredMedia,
     metrics: new SipMetrics(metrics),
     clock,
     logger: logger.child({ component: 'sip' }),
@@ -158,13 +170,6 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     }
   });
   health.register('drachtio', () => drachtio.state.get());
-  const media = new MediaService({
-    config,
-    logger: logger.child({ component: 'freeswitch' }),
-    srf: drachtio.srf,
-    ...(overrides.baseDir ? { baseDir: overrides.baseDir } : {}),
-    ...(overrides.media ? { port: overrides.media } : {}),
-  });
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());
 

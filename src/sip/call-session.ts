@@ -7,12 +7,12 @@ import type { CallRecorder } from '../calls/call-recorder.js';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
-import type { CallAttributor } from '../tracking/attribution-types.js';
+import type { Attribution, CallAttributor } from '../tracking/attribution-types.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
 import { DialogRelay } from './dialog-relay.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
-import type { MediaPath, MediaPathFactory } from './media-path.js';
+import type { MediaOutcome, MediaPath, MediaPathFactory, MediaRoute } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
 import { ProvisionalRelay } from './provisional-relay.js';
 import { CancelSignal, dialTarget } from './target-dialer.js';
@@ -66,7 +66,7 @@ export class CallSession {
       this.reply(sipReplyForError(err));
       await this.finalize({ status: 'failed', sipCode: 500, hangupBy: 'system' });
     } finally {
-      await this.media?.release().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'media release failed'));
+      await this.releaseMedia();
     }
   }
 
@@ -92,16 +92,28 @@ export class CallSession {
     this.publish('call.started');
     if (this.cancel.canceled) return this.endUnanswered({ kind: 'canceled' });
 
-    this.media = this.deps.media.create({ callId: this.id, logger: this.logger });
-    const offer = await this.media.offerForTarget(this.req.body);
+    const media = this.deps.media.create({ callId: this.id, logger: this.logger, route: mediaRouteOf(route.attribution), startedAt });
+    this.media = media;
+    media.onMediaLost?.((reason) => this.mediaLost(reason));
+    const offer = await media.offerForTarget(this.req.body);
+    const provisional = new ProvisionalRelay(this.res, media, this.logger, () => this.markRinging());
+    if (media.beforeDial && !this.cancel.canceled) {
+      // The notice plays to the caller (183 with FreeSWITCH's SDP) before the target is dialled;
+      // a CANCEL meanwhile ends the wait at once (release() hangs the channel up).
+      let unsubscribe = () => {};
+      const canceled = new Promise<void>((resolve) => (unsubscribe = this.cancel.onCancel(resolve)));
+      await Promise.race([media.beforeDial((sdp) => {
+          if (!this.cancel.canceled) provisional.sendOwnEarlyMedia(sdp);
+        }), canceled]).finally(unsubscribe);
+    }
+    if (this.cancel.canceled) return this.endUnanswered({ kind: 'canceled' });
     const targets = forwardTargets(cfg, this.trunk, route.attribution, info, this.id, offer);
-    const answered = await this.dialInTurn(targets);
+    const answered = await this.dialInTurn(targets, provisional);
     if (!answered.dialog) return this.endUnanswered(answered.outcome);
     await this.connect(answered.dialog, answered.target);
   }
 
-  private async dialInTurn(targets: ReturnType<typeof forwardTargets>) {
-    const provisional = new ProvisionalRelay(this.res, this.media!, this.logger, () => this.markRinging());
+  private async dialInTurn(targets: ReturnType<typeof forwardTargets>, provisional: ProvisionalRelay) {
     let last: { outcome: AttemptOutcome; dialog?: Srf.Dialog; target: string; provisional: typeof provisional } = {
       outcome: { kind: 'failed', status: 503, reason: 'no forward targets' }, target: '', provisional,
     };
@@ -123,7 +135,8 @@ export class CallSession {
   private async connect(target: Srf.Dialog, number: string): Promise<void> {
     let caller: Srf.Dialog;
     try {
-      const sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer');
+      // If FreeSWITCH fails now, the answered target is re-INVITEd with the caller's SDP (pass-through).
+      const sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer', (offer) => target.modify(offer));
       caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: sdp });
     } catch (err) {
       // The caller hung up as we answered (createUAS rejects 487), or the 200 could not be sent.
@@ -174,14 +187,36 @@ export class CallSession {
     this.deps.recorder.update(this.id, patch);
   }
 
+  /**
+   * FreeSWITCH dropped the media by itself. Before the answer nothing needs doing (the answer
+   * falls back to pass-through); after it the parties hear nothing, so both legs are ended.
+   */
+  private mediaLost(reason: string): void {
+    this.logger.warn({ reason, answered: this.relay !== undefined }, 'media lost');
+    if (this.relay) this.relay.hangUp();
+  }
+
+  /** Ends the call's media (stops the recording, frees FreeSWITCH channels); its recording columns. */
+  private async releaseMedia(): Promise<MediaOutcome | undefined> {
+    try {
+      return (await this.media?.release()) ?? undefined;
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'media release failed');
+      return undefined;
+    }
+  }
+
   private async finalize(end: { status: CallStatus; sipCode: number | null; hangupBy: HangupSide }): Promise<void> {
     if (this.finalized || !this.record) return;
     this.finalized = true;
     const cfg = this.deps.config();
-    const patch = finalPatch(this.record, { ...end, at: this.deps.clock.now() }, cfg.tracking.targetCallSeconds);
+    const at = this.deps.clock.now();
+    // The recording's size and duration are known only once the file is closed.
+    const recording = await this.releaseMedia();
+    const patch = { ...finalPatch(this.record, { ...end, at }, cfg.tracking.targetCallSeconds), ...recording };
     Object.assign(this.record, patch);
     this.deps.metrics.callEnded(end.status);
-    this.logger.info({ status: end.status, sipCode: end.sipCode, hangupBy: end.hangupBy, ringSeconds: patch.ringSeconds, talkSeconds: patch.talkSeconds }, 'call finished');
+    this.logger.info({ status: end.status, sipCode: end.sipCode, hangupBy: end.hangupBy, ringSeconds: patch.ringSeconds, talkSeconds: patch.talkSeconds, recording: patch.recordingStatus }, 'call finished');
     await this.deps.recorder.finish(this.id, patch);
     this.publish(end.status === 'answered' ? 'call.completed' : 'call.missed');
   }
@@ -207,4 +242,11 @@ export class CallSession {
         .catch((err: unknown) => this.logger.warn({ err: errorMessage(err), event: type }, 'call event not published'));
     });
   }
+}
+
+/** Per-number / per-pool media settings follow the number the caller dialled. */
+function mediaRouteOf(a: Attribution): MediaRoute | undefined {
+  if (a.poolName) return { kind: 'pool', name: a.poolName };
+  if (a.type === 'static') return { kind: 'static', number: a.trackingNumber };
+  return undefined;
 }

@@ -1,4 +1,11 @@
 import type { Logger } from 'pino';
+import type { CallRecord } from '../calls/call-record.js';
+
+/** What the media path reports for the call row when it is released (recording columns). */
+export type MediaOutcome = Pick<CallRecord, 'recordingStatus' | 'recordingError' | 'recordingPath' | 'recordingSize' | 'recordingDuration'>;
+
+/** Where the dialled number came from, so per-number / per-pool media settings apply. */
+export type MediaRoute = { kind: 'static'; number: string } | { kind: 'pool'; name: string };
 
 /**
  * How the caller's and the target's media meet. The call session is the same with or without
@@ -12,8 +19,21 @@ import type { Logger } from 'pino';
 export interface MediaPath {
   /** The SDP offer to send to the target, given the caller's offer. */
   offerForTarget(callerOffer: string): Promise<string>;
-  /** The SDP for the caller from the target's SDP: early media (183) or the answer (200). */
-  answerForCaller(targetSdp: string, stage: 'early' | 'answer'): Promise<string>;
+  /**
+   * The SDP for the caller from the target's SDP: early media (183) or the answer (200).
+   * `reofferTarget` re-INVITEs the answered target: an anchored path that fails on answer uses it
+   * to point the target straight at the caller (pass-through) instead of failing the call.
+   */
+  answerForCaller(targetSdp: string, stage: 'early' | 'answer', reofferTarget?: (sdp: string) => Promise<string>): Promise<string>;
+  /**
+   * Before the target is dialled (after offerForTarget): a recording notice gives the caller early
+   * media through `sendEarlyMedia` (183 with SDP) and resolves when it has been played.
+   */
+  beforeDial?(sendEarlyMedia: (sdp: string) => void): Promise<void>;
+  /** The target rings (180 without SDP) but the caller already has our early media: play ringback. */
+  ringback?(): void;
+  /** The media server dropped the call's media by itself (crash, media timeout). */
+  onMediaLost?(listener: (reason: string) => void): void;
   /** Both legs are up: the place to start recording. */
   connected(): Promise<void>;
   /**
@@ -21,12 +41,12 @@ export interface MediaPath {
    * answer; pass-through uses it, an anchored path answers from its own endpoint instead.
    */
   reinvite(from: 'caller' | 'target', offer: string, relay: (sdp: string) => Promise<string>): Promise<string>;
-  /** The call is over (any way): free what was allocated. Must not throw. */
-  release(): Promise<void>;
+  /** The call is over (any way): free what was allocated; the recording columns, if any. Must not throw. */
+  release(): Promise<MediaOutcome | void>;
 }
 
 export interface MediaPathFactory {
-  create(ctx: { callId: string; logger: Logger }): MediaPath;
+  create(ctx: { callId: string; logger: Logger; route?: MediaRoute; startedAt: number }): MediaPath;
 }
 
 /** Media flows directly between the trunk and the target; calltrack only sees signalling. */

@@ -12,6 +12,8 @@ import type { MediaPath } from './media-path.js';
 export class ProvisionalRelay {
   private sentRinging = false;
   private sentEarlyMedia = false;
+  /** Our own 183 (recording notice) went out: the caller hears our media, not the target's 18x. */
+  private ownEarlyMedia = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -21,11 +23,23 @@ export class ProvisionalRelay {
     private readonly onRinging: () => void,
   ) {}
 
+  /** A 183 with the media path's SDP before the target is dialled (recording notice). */
+  sendOwnEarlyMedia(sdp: string): void {
+    this.sentEarlyMedia = true;
+    this.ownEarlyMedia = true;
+    this.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } });
+  }
+
   relay(prov: Srf.SrfResponse): void {
     if (prov.status <= 100 || prov.status >= 200) return;
     this.onRinging();
     const body = prov.body;
-    if (body && !this.sentEarlyMedia) {
+    if (this.ownEarlyMedia) {
+      // The caller's early dialog already carries our SDP: join the target's early media into
+      // it, or play ringback ourselves (a 180 now would not make the caller's phone ring).
+      if (body) this.chain = this.chain.then(async () => void (await this.media.answerForCaller(body, 'early')));
+      else this.media.ringback?.();
+    } else if (body && !this.sentEarlyMedia) {
       this.sentEarlyMedia = true;
       this.chain = this.chain.then(async () => {
         const sdp = await this.media.answerForCaller(body, 'early');
