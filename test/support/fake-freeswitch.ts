@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import {
@@ -12,6 +13,7 @@ import {
   uuidDump,
   type ChannelVars,
 } from './esl-wire.js';
+import { stereoWav } from './wav.js';
 
 export interface FakeChannel extends ChannelVars {
   open: boolean;
@@ -67,6 +69,10 @@ export class FakeFreeSwitch {
   readonly channels = new Map<string, FakeChannel>();
   readonly missingFiles = new Set<string>();
   password = 'ClueCon';
+  /** Set: a recording is written as a WAV of this many seconds when it stops (stop_record_session or hangup). */
+  recordedSeconds: number | undefined;
+  /** Set: playbacks complete only when this promise settles (a prompt being listened to). */
+  playbackGate: Promise<void> | undefined;
   sipAddress = '127.0.0.1:5080';
   private server: Server | undefined;
   private readonly inbound = new Set<Socket>();
@@ -123,7 +129,7 @@ export class FakeFreeSwitch {
   hangup(c: FakeChannel, cause: string, fromApp = true): void {
     if (!c.open) return;
     c.open = false;
-    c.recording = undefined;
+    this.closeRecording(c);
     const s = c.socket;
     if (s && !s.destroyed) {
       s.write(jsonEvent('CHANNEL_CALLSTATE', c.uuid, { 'Unique-ID': c.uuid, 'Channel-Call-State': 'HANGUP', 'Hangup-Cause': cause }));
@@ -245,14 +251,24 @@ export class FakeFreeSwitch {
     } else if (app === 'record_session') {
       c.recording = arg;
     } else if (app === 'stop_record_session') {
-      c.recording = undefined;
+      this.closeRecording(c);
     } else if (app === 'playback') {
       response = this.missingFiles.has(arg) ? 'FILE NOT FOUND' : 'FILE PLAYED';
       if (!this.missingFiles.has(arg)) c.played.push(arg);
     }
     const cause = app === 'hangup' ? arg || 'NORMAL_CLEARING' : undefined;
-    s.write(jsonEvent('CHANNEL_EXECUTE_COMPLETE', c.uuid, { ...fields, 'Application-Response': response, 'Hangup-Cause': cause }));
-    if (app === 'hangup') this.hangup(c, cause ?? 'NORMAL_CLEARING');
+    const complete = () => {
+      if (s.destroyed) return;
+      s.write(jsonEvent('CHANNEL_EXECUTE_COMPLETE', c.uuid, { ...fields, 'Application-Response': response, 'Hangup-Cause': cause }));
+      if (app === 'hangup') this.hangup(c, cause ?? 'NORMAL_CLEARING');
+    };
+    if (app === 'playback' && this.playbackGate) void this.playbackGate.then(complete);
+    else complete();
+  }
+
+  private closeRecording(c: FakeChannel): void {
+    if (c.recording && this.recordedSeconds !== undefined) writeFileSync(c.recording, stereoWav(this.recordedSeconds));
+    c.recording = undefined;
   }
 
   private api(command: string): string {

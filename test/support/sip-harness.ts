@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CallStore } from '../../src/calls/call-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import { ManualClock } from '../../src/clock.js';
+import type { MediaPort } from '../../src/media/media-port.js';
 import { createApp, type App } from '../../src/main.js';
 import { ConfigAttributor } from './config-attributor.js';
 import { makeConfig, sampleConfigDoc } from './config.js';
@@ -33,7 +34,9 @@ export interface SipHarness {
  * drachtio-server. Static number +74950000001 forwards to +74951112233 (trunk "carrier",
  * 127.0.0.1 only, outbound sip:{number}@127.0.0.1:5090); the pool "ads" has +74950000101/102.
  */
-export async function startSipHarness(opts: { sip?: Record<string, unknown>; ringTimeoutMs?: number; doc?: (d: Record<string, unknown>) => void } = {}): Promise<SipHarness> {
+export async function startSipHarness(
+  opts: { sip?: Record<string, unknown>; ringTimeoutMs?: number; doc?: (d: Record<string, unknown>) => void; media?: MediaPort } = {},
+): Promise<SipHarness> {
   // Removed by stop(): node:test's after() inside a before() hook would fire too early.
   const dir = mkdtempSync(path.join(tmpdir(), 'calltrack-sip-'));
   const fake = await FakeDrachtioServer.start();
@@ -51,7 +54,7 @@ export async function startSipHarness(opts: { sip?: Record<string, unknown>; rin
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
   const attributor = new ConfigAttributor(() => app.config.current);
   const events = new RecordingEventSink();
-  const app: App = await createApp(cfg, { logger: testLogger(), clock, attributor, events, baseDir: dir, ringTimeoutMs: opts.ringTimeoutMs ?? 60_000 });
+  const app: App = await createApp(cfg, { logger: testLogger(), clock, attributor, events, baseDir: dir, ringTimeoutMs: opts.ringTimeoutMs ?? 60_000, ...(opts.media ? { media: opts.media } : {}) });
   await app.start({ listen: false });
   await fake.waitForApp('options');
   const store = new CallStore();

@@ -52,6 +52,8 @@ export class SipCore {
   protected readonly dialogsByTag = new Map<string, Dialog>();
   protected readonly invites = new Waiters<FakeCallee>('an INVITE from the application');
   protected unreachable: (uri: string) => boolean = () => false;
+  /** Other hosts behind the server (e.g. FreeSWITCH): INVITEs to a matching URI go to the party made here. */
+  protected readonly hosts: Array<{ match: (uri: string) => boolean; answer: (wire: SipCore, invite: SipText) => FakeCallee }> = [];
   private cseqSeed = 123142892;
   private closed = false;
 
@@ -251,7 +253,8 @@ export class SipCore {
       setImmediate(() => this.toApp('network', { address: '', port: 0, receive: () => undefined }, responseTo(req, 503, { toTag: token() }), { txnId: txn.id, dialogId: '', bytes: '0' }));
       return reply;
     }
-    const callee = new FakeCallee(this, req);
+    const host = this.hosts.find((h) => h.match(uri));
+    const callee = host ? host.answer(this, req) : new FakeCallee(this, req);
     txn.party = callee;
     txn.dialog = {
       id: `${callId};from-tag=${serverTag}`, callId, serverTag, serverSide: stripTag(from), peerSide: stripTag(to), party: callee,
@@ -261,7 +264,7 @@ export class SipCore {
     this.track(txn, branch);
     this.cdr('attempt', 'application', req);
     this.deliver(callee, req);
-    setImmediate(() => this.invites.push(callee));
+    if (!host) setImmediate(() => this.invites.push(callee));
     return reply;
   }
 

@@ -1,5 +1,6 @@
 import { SipCore } from './sip-core.js';
-import { FakeCaller, type CallOptions, type FakeCallee } from './parties.js';
+import { FakeCaller, type CallOptions, type FakeCallee, type Wire } from './parties.js';
+import type { SipText } from './sip-text.js';
 
 /**
  * The network around the fake drachtio-server, as tests drive it: trunks that place calls,
@@ -16,6 +17,14 @@ export class FakeSipNetwork extends SipCore {
   /** The next INVITE the application sends out, as the target receives it. */
   nextInvite(timeoutMs?: number): Promise<FakeCallee> {
     return this.invites.next(timeoutMs);
+  }
+
+  /**
+   * INVITEs to URIs matching `match` are handled by the party `answer` builds (it answers by
+   * itself) instead of being handed to the test through `nextInvite()`.
+   */
+  addHost(match: (uri: string) => boolean, answer: (wire: Wire, invite: SipText) => FakeCallee): void {
+    this.hosts.push({ match, answer });
   }
 
   /** Targets matching this act like a dead host: the server answers 503 itself. */
