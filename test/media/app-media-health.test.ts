@@ -28,7 +28,14 @@ describe('/healthz shows the FreeSWITCH connection', () => {
       media: { freeswitch: { host: '127.0.0.1', port: eslPort, listenAddress: '127.0.0.1', listenPort: 0 }, recording: { enabled: true, dir: 'rec' } },
     });
     // drachtio-server is not part of this test: an Srf stand-in that routes fsmrf's INVITEs to the fake FreeSWITCH.
-    const srf = Object.assign(new EventEmitter(), { connect: () => undefined, disconnect: () => undefined, createUAC: fs.srf.createUAC });
+    // The SIP app registers its handlers on it (never called here).
+    const srf = Object.assign(new EventEmitter(), {
+      connect: () => undefined,
+      disconnect: () => undefined,
+      invite: () => undefined,
+      options: () => undefined,
+      createUAC: fs.srf.createUAC,
+    });
     const drachtio = new DrachtioConnection(cfg.sip.drachtio, testLogger(), srf as unknown as Srf);
     const app = await createApp(cfg, { logger: testLogger(), baseDir: dir, drachtio });
     // Relative recording.dir resolves against baseDir; FreeSWITCH sees the same path unless freeswitchDir says otherwise.
