@@ -42,7 +42,16 @@ export class ProvisionalRelay {
     } else if (body && !this.sentEarlyMedia) {
       this.sentEarlyMedia = true;
       this.chain = this.chain.then(async () => {
-        const sdp = await this.media.answerForCaller(body, 'early');
+        let sdp: string;
+        try {
+          sdp = await this.media.answerForCaller(body, 'early');
+        } catch (err) {
+          // The media server could not take the early media: the caller at least hears ringing.
+          this.logger.warn({ err: errorMessage(err) }, 'early media could not be connected; sending 180 instead');
+          if (!this.sentRinging) this.send(180, {});
+          this.sentRinging = true;
+          return;
+        }
         this.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } });
       });
     } else if (!body && !this.sentRinging && !this.sentEarlyMedia) {

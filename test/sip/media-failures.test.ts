@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CALLEE_SDP, CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js';
+import { methodOf, statusOf } from '../support/fake-drachtio/sip-text.js';
+import { startMediaHarness, type MediaHarness } from '../support/media-harness.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * FreeSWITCH down, failing or frozen (real drachtio-srf + drachtio-fsmrf against the fakes): the
+ * call is never dropped; it goes on as a plain B2BUA and the row says why it was not recorded.
+ */
+describe('calls when FreeSWITCH fails', () => {
+  let m: MediaHarness;
+  before(async () => {
+    m = await startMediaHarness();
+  });
+  after(() => m.stop());
+
+  it('FreeSWITCH failing mid-setup (3pcc endpoint refused): the caller-side endpoint is freed and the call goes on as a plain B2BUA', async () => {
+    m.faults.reject3pcc = true;
+    try {
+      const caller = m.h.fake.sip.placeCall({ from: '79161230005', to: '+74950000001' });
+      const callee = await m.h.fake.sip.nextInvite();
+      assert.equal(callee.invite.body, CALLER_SDP, 'the target gets the caller\'s own offer');
+      await waitFor(() => m.fs.channelCount === 0, 'the caller-side endpoint hung up');
+      callee.answer();
+      const final = await caller.finalResponse();
+      assert.equal(final.msg.body, CALLEE_SDP);
+      assert.equal(statusOf(await callee.bye()), 200);
+      const row = await m.h.finalRow(caller.callId);
+      await m.noChannelsLeft();
+      assert.equal(row.status, 'answered');
+      assert.equal(row.recordingStatus, 'unavailable');
+      assert.match(row.recordingError ?? '', /480/);
+    } finally {
+      m.faults.reject3pcc = false;
+    }
+  });
+
+  it('FreeSWITCH failing when the target answers: the target is re-INVITEd with the caller\'s SDP, the caller still gets its 200', async () => {
+    m.faults.failReinvite = 500;
+    try {
+      const caller = m.h.fake.sip.placeCall({ from: '79161230006', to: '+74950000001' });
+      const callee = await m.h.fake.sip.nextInvite();
+      callee.answer();
+      const reinvite = await callee.requests.find((m) => methodOf(m) === 'INVITE' && m !== callee.invite, 'the re-INVITE to the target');
+      assert.equal(reinvite.body, CALLER_SDP);
+      const final = await caller.finalResponse();
+      assert.equal(final.status, 200);
+      assert.equal(final.msg.body, CALLEE_SDP);
+      assert.equal(statusOf(await caller.bye()), 200);
+      const row = await m.h.finalRow(caller.callId);
+      await m.noChannelsLeft();
+      assert.equal(row.status, 'answered');
+      assert.equal(row.recordingStatus, 'unavailable');
+      assert.match(row.recordingError ?? '', /FreeSWITCH failed while connecting the answered call/);
+    } finally {
+      m.faults.failReinvite = undefined;
+    }
+  });
+
+  it('FreeSWITCH failing on the target\'s early media: the caller hears ringing (180), then the call connects without FreeSWITCH', async () => {
+    m.faults.failReinvite = 500;
+    try {
+      const caller = m.h.fake.sip.placeCall({ from: '79161230011', to: '+74950000001' });
+      const callee = await m.h.fake.sip.nextInvite();
+      callee.progress(sdp('pbx-announcement', 7400));
+      await caller.waitForStatus(180);
+      callee.answer();
+      const final = await caller.finalResponse();
+      assert.equal(final.status, 200);
+      assert.equal(final.msg.body, CALLEE_SDP, 'the target was re-pointed at the caller');
+      assert.deepEqual(caller.codes(), [100, 180, 200]);
+      assert.equal(statusOf(await callee.bye()), 200);
+      const row = await m.h.finalRow(caller.callId);
+      await m.noChannelsLeft();
+      assert.equal(row.recordingStatus, 'unavailable');
+    } finally {
+      m.faults.failReinvite = undefined;
+    }
+  });
+
+  it('FreeSWITCH drops the media mid-call: both legs get a BYE and the row is final', async () => {
+    m.fs.recordedSeconds = 3;
+    const caller = m.h.fake.sip.placeCall({ from: '79161230007', to: '+74950000001' });
+    const callee = await m.h.fake.sip.nextInvite();
+    callee.answer();
+    assert.equal((await caller.finalResponse()).status, 200);
+    await m.h.answered(caller.callId);
+    const epA = m.openChannels().find((c) => c.remoteSdp === CALLER_SDP);
+    assert.ok(epA);
+    await waitFor(() => epA.recording !== undefined, 'recording started');
+    m.fs.hangup(epA, 'MEDIA_TIMEOUT');
+    await caller.waitForRequest('BYE');
+    await callee.waitForRequest('BYE');
+    const row = await m.h.finalRow(caller.callId);
+    await m.noChannelsLeft();
+    assert.equal(row.hangupBy, 'system');
+    assert.equal(row.recordingStatus, 'saved', 'what was recorded until then is kept');
+  });
+
+  it('FreeSWITCH frozen: endpoint creation gives up on calltrack\'s timer and the call is forwarded at once without FreeSWITCH', async () => {
+    m.fs.freeze();
+    const caller = m.h.fake.sip.placeCall({ from: '79161230008', to: '+74950000001' });
+    const callee = await m.h.fake.sip.nextInvite(15_000);
+    assert.equal(callee.invite.body, CALLER_SDP);
+    m.fs.thaw();
+    callee.answer();
+    assert.equal((await caller.finalResponse()).status, 200);
+    assert.equal(statusOf(await caller.bye()), 200);
+    const row = await m.h.finalRow(caller.callId);
+    await m.noChannelsLeft();
+    assert.equal(row.recordingStatus, 'unavailable');
+    assert.match(row.recordingError ?? '', /did not complete endpoint creation within 3000 ms/);
+  });
+
+  it('FreeSWITCH down at call time: a plain B2BUA at once, the row says why it was not recorded', async () => {
+    await m.fs.stop();
+    await waitFor(() => m.h.app.media.connection?.state.get().state === 'down', 'FreeSWITCH down');
+    const caller = m.h.fake.sip.placeCall({ from: '79161230009', to: '+74950000001' });
+    const callee = await m.h.fake.sip.nextInvite();
+    assert.equal(callee.invite.body, CALLER_SDP);
+    callee.answer();
+    assert.equal((await caller.finalResponse()).msg.body, CALLEE_SDP);
+    assert.equal(statusOf(await callee.bye()), 200);
+    const row = await m.h.finalRow(caller.callId);
+    assert.equal(row.status, 'answered');
+    assert.equal(row.recordingStatus, 'unavailable');
+    assert.match(row.recordingError ?? '', /FreeSWITCH/);
+    const health = (await m.h.app.http.inject({ url: '/healthz' })).json<{ components: Record<string, { state: string }> }>();
+    assert.equal(health.components.freeswitch?.state, 'down');
+  });
+});
