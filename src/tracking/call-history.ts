@@ -45,4 +45,27 @@ export class CallHistory {
     }
     return { total, unattributed };
   }
+
+  /**
+   * The visits the caller's calls in [from, before) were credited to, latest first: who this
+   * caller is, as far as attribution knows (the caller-history tie-break).
+   */
+  async callerVisits(q: Executor, callerNumber: string, from: number, before: number): Promise<CallerVisit[]> {
+    const rows = (await q(CALLS_TABLE)
+      .join('visits', 'visits.id', `${CALLS_TABLE}.visit_id`)
+      .select(`${CALLS_TABLE}.visit_id`, 'visits.visitor_id', `${CALLS_TABLE}.tracking_number`, `${CALLS_TABLE}.started_at`)
+      .where(`${CALLS_TABLE}.caller_number`, callerNumber)
+      .andWhere(`${CALLS_TABLE}.started_at`, '>=', from)
+      .andWhere(`${CALLS_TABLE}.started_at`, '<', before)
+      .orderBy(`${CALLS_TABLE}.started_at`, 'desc')
+      .limit(20)) as { visit_id: string; visitor_id: string; tracking_number: string; started_at: number }[];
+    return rows.map((r) => ({ visitId: r.visit_id, visitorId: r.visitor_id, trackingNumber: r.tracking_number, at: Number(r.started_at) }));
+  }
+}
+
+export interface CallerVisit {
+  visitId: string;
+  visitorId: string;
+  trackingNumber: string;
+  at: number;
 }
