@@ -8,5 +8,12 @@ import type { Traffic } from './traffic.js';
  */
 export function adviseFromHolds(run: ScenarioResult, traffic: Traffic, graceMinutes: number): PoolAdvice {
   const holds = run.holds.filter((h) => h.heldFrom >= traffic.start && h.heldFrom < traffic.end);
-  return advisePoolSize({ currentSize: run.scenario.poolSize, holds, unservedAt: run.unservedAt, graceMinutes });
+  return advisePoolSize({
+    currentSize: run.scenario.poolSize,
+    holds,
+    unservedAt: run.unservedAt,
+    callDelaysMinutes: run.callDelaysMinutes,
+    holdMinutes: run.scenario.holdMinutes,
+    graceMinutes,
+  });
 }

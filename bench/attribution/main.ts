@@ -3,14 +3,16 @@
  * allocator and attributor for every (hold strategy, pool size) pair, prints the accuracy table
  * BENCHMARKS.md publishes, and with `--write` replaces that section of BENCHMARKS.md.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { adviseFromHolds } from './advise.js';
 import { resultTable, profileSummary, sizeNeededTable } from './report.js';
-import { runScenario, type Scenario, type ScenarioResult } from './runner.js';
-import { DEFAULT_PROFILE, generateTraffic } from './traffic.js';
+import type { Scenario, ScenarioResult } from './runner.js';
+import { DEFAULT_PROFILE, generateTraffic, type TrafficProfile } from './traffic.js';
 import type { TrackingStrategy } from '../../src/tracking/tracking-strategy.js';
 
-const SIZES = [45, 55, 65, 80, 100, 120];
+const SIZES = [40, 50, 60, 75, 90, 110];
 const GRACE = 60;
 const STRATEGIES: { label: string; strategy: TrackingStrategy }[] = [
   { label: 'fixed 15 min', strategy: { hold: { kind: 'fixed', minutes: 15 }, callerHistoryTieBreak: false } },
@@ -30,21 +32,24 @@ const scenario = (label: string, strategy: TrackingStrategy, poolSize: number, g
   onExhausted: 'fallback',
 });
 
-/** Runs scenarios two at a time: SQLite works on libuv threads, so the second core helps. */
-async function runAll(traffic: ReturnType<typeof generateTraffic>, scenarios: Scenario[]): Promise<ScenarioResult[]> {
-  const results: ScenarioResult[] = new Array<ScenarioResult>(scenarios.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < scenarios.length) {
-      const i = next++;
-      const s = scenarios[i];
-      if (!s) continue;
-      results[i] = await runScenario(traffic, s);
-      process.stderr.write(`  ${s.label}, ${s.poolSize} numbers: done\n`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
+/** Splits the scenarios over two replay processes (one per core) and gathers the results in order. */
+async function runAll(profile: TrafficProfile, scenarios: Scenario[]): Promise<ScenarioResult[]> {
+  const halves = [0, 1].map((w) => scenarios.map((s, i) => ({ s, i })).filter(({ i }) => i % 2 === w));
+  const outputs = await Promise.all(halves.map((half) => runWorker(profile, half.map(({ s }) => s))));
+  const results = new Array<ScenarioResult>(scenarios.length);
+  halves.forEach((half, w) => half.forEach(({ i }, k) => (results[i] = outputs[w]?.[k] as ScenarioResult)));
   return results;
+}
+
+function runWorker(profile: TrafficProfile, scenarios: Scenario[]): Promise<ScenarioResult[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./worker.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ScenarioResult[]) : reject(new Error(`replay worker exited with ${code}`))));
+    child.stdin.end(JSON.stringify({ profile, scenarios }));
+  });
 }
 
 async function main(): Promise<void> {
@@ -53,12 +58,12 @@ async function main(): Promise<void> {
   const grid = STRATEGIES.flatMap(({ label, strategy }) => SIZES.map((size) => scenario(label, strategy, size)));
   const product = STRATEGIES[3]?.strategy ?? { hold: { kind: 'activity' }, callerHistoryTieBreak: true };
   grid.push(scenario('activity, graceMinutes 10 (old default)', product, 120, 10));
-  const results = await runAll(traffic, grid);
+  const results = await runAll(DEFAULT_PROFILE, grid);
 
   // The advisor sees what `pools status` would see: the holds of a pool that never ran out.
   const unconstrained = results.find((r) => r.scenario.label === STRATEGIES[3]?.label && r.scenario.poolSize === SIZES[SIZES.length - 1]);
   const advice = unconstrained ? adviseFromHolds(unconstrained, traffic, GRACE) : null;
-  const advised = advice ? await runScenario(traffic, scenario('calltrack at the advised size', product, advice.recommendedSize)) : null;
+  const advised = advice ? ((await runAll(DEFAULT_PROFILE, [scenario('calltrack at the advised size', product, advice.recommendedSize)]))[0] ?? null) : null;
 
   const calls = results[0]?.calls.total ?? 0;
   const probes = (results[0]?.all.total ?? 0) - calls;

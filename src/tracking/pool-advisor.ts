@@ -1,3 +1,5 @@
+import { lateCallTail, type LateCallTail } from './late-call-tail.js';
+
 export interface HoldSpan {
   heldFrom: number;
   heldUntil: number;
@@ -27,8 +29,12 @@ export function holdConcurrency(holds: readonly HoldSpan[], from: number, to: nu
   return { peak, mean: to > from ? area / (to - from) : 0 };
 }
 
-/** What the advisor aims at: under 1% of visits shown the fallback, 99% of holds kept through the grace window. */
-export const ADVISOR_AIM = { maxFallbackShare: 0.01, minProtectedShare: 0.99 } as const;
+/**
+ * What the advisor aims at: under 1% of visits shown the fallback and an estimated 99.5% of
+ * calls credited to the right visit (the issue asks for at least 99%; the half point is margin
+ * for traffic that differs from last week's).
+ */
+export const ADVISOR_AIM = { maxFallbackShare: 0.01, minAccuracy: 0.995 } as const;
 
 export interface AdvisorInput {
   currentSize: number;
@@ -36,6 +42,9 @@ export interface AdvisorInput {
   holds: readonly HoldSpan[];
   /** When visits found every number held (they got no hold, so their demand is otherwise unseen). */
   unservedAt: readonly number[];
+  /** Minutes after its last activity that each of the pool's credited calls came (0: during the visit). */
+  callDelaysMinutes: readonly number[];
+  holdMinutes: number;
   graceMinutes: number;
 }
 
@@ -45,13 +54,15 @@ export interface ReplayOutcome {
   fallbackShare: number;
   /** Share of holds whose number nobody else took within graceMinutes after the hold ended. */
   protectedShare: number;
+  /** Estimated share of calls credited to the right visit. */
+  accuracy: number;
 }
 
 export interface PoolAdvice {
   recommendedSize: number;
   verdict: 'grow' | 'keep' | 'could shrink' | 'no data';
   aim: typeof ADVISOR_AIM;
-  observed: { visitsHeld: number; unserved: number; peakHeld: number; meanHeld: number; medianHoldMinutes: number };
+  observed: { visitsHeld: number; unserved: number; peakHeld: number; meanHeld: number; medianHoldMinutes: number; calls: number; lateCallBasis: LateCallTail['basis'] };
   atCurrent: ReplayOutcome | null;
   atRecommended: ReplayOutcome | null;
   reasoning: string[];
@@ -65,40 +76,55 @@ interface Demand {
 /**
  * Replays the pool's demand (every visit that held a number, for as long as it held it, plus
  * the visits that found none) against `size` numbers handed out the way the allocator does,
- * free-longest first, and reports the fallback share and how many holds kept their number
- * through the grace window (a call then still finds its visit).
+ * free-longest first. A visit shown the fallback loses its call; a visit whose number goes to
+ * the next visitor g minutes after its hold ended loses its call if it comes later than that,
+ * which `tail` says how likely is. A call within the grace window on an untaken number, and
+ * every call during the hold, finds its visit.
  */
-export function replayDemand(demands: readonly Demand[], size: number, graceMs: number): ReplayOutcome {
+export function replayDemand(demands: readonly Demand[], size: number, opts: { holdMinutes: number; graceMinutes: number; tail: (x: number) => number }): ReplayOutcome {
   // free[i] = when number i became free; the allocator takes the smallest one not in the future.
   const heap = new MinHeap(Array.from({ length: size }, () => -Infinity));
+  const graceMs = opts.graceMinutes * 60_000;
   let fallback = 0;
   let unprotected = 0;
+  let lost = 0;
   for (const d of demands) {
     const freeSince = heap.peek();
     if (freeSince === undefined || freeSince > d.at) {
       fallback++;
+      lost++;
       continue;
     }
-    if (d.at - freeSince < graceMs) unprotected++;
+    if (freeSince > -Infinity) {
+      const gap = d.at - freeSince;
+      if (gap < graceMs) unprotected++;
+      // The previous holder's call is stolen if it comes after this reuse (or after the grace window).
+      lost += opts.tail(opts.holdMinutes + Math.min(gap, graceMs) / 60_000);
+    }
     heap.replaceTop(d.at + d.duration);
   }
   const served = demands.length - fallback;
+  const n = demands.length;
   return {
     size,
-    fallbackShare: demands.length === 0 ? 0 : fallback / demands.length,
+    fallbackShare: n === 0 ? 0 : fallback / n,
     protectedShare: served === 0 ? 1 : 1 - unprotected / served,
+    accuracy: n === 0 ? 1 : 1 - lost / n,
   };
 }
 
 export function meetsAim(o: ReplayOutcome): boolean {
-  return o.fallbackShare < ADVISOR_AIM.maxFallbackShare && o.protectedShare >= ADVISOR_AIM.minProtectedShare;
+  return o.fallbackShare < ADVISOR_AIM.maxFallbackShare && o.accuracy >= ADVISOR_AIM.minAccuracy;
 }
 
 /** The smallest pool that meets the aim on the traffic seen, and why. */
 export function advisePoolSize(input: AdvisorInput): PoolAdvice {
-  const graceMs = input.graceMinutes * 60_000;
+  // A call later than hold + grace (a redial days later, credited by caller history) is not
+  // something pool size decides: it is left out of the late-call tail.
+  const tail = lateCallTail(input.callDelaysMinutes.filter((d) => d <= input.holdMinutes + input.graceMinutes));
+  const opts = { holdMinutes: input.holdMinutes, graceMinutes: input.graceMinutes, tail: tail.at };
   const durations = input.holds.map((h) => h.heldUntil - h.heldFrom).sort((a, b) => a - b);
-  const median = durations[Math.floor(durations.length / 2)] ?? 15 * 60_000;
+  const median = durations[Math.floor(durations.length / 2)] ?? input.holdMinutes * 60_000;
   const demands: Demand[] = [
     ...input.holds.map((h) => ({ at: h.heldFrom, duration: h.heldUntil - h.heldFrom })),
     ...input.unservedAt.map((at) => ({ at, duration: median })),
@@ -112,6 +138,8 @@ export function advisePoolSize(input: AdvisorInput): PoolAdvice {
     peakHeld: curve.peak,
     meanHeld: Math.round(curve.mean * 10) / 10,
     medianHoldMinutes: Math.round(median / 6_000) / 10,
+    calls: tail.sample,
+    lateCallBasis: tail.basis,
   };
   if (demands.length === 0) {
     return { recommendedSize: input.currentSize, verdict: 'no data', aim: ADVISOR_AIM, observed, atCurrent: null, atRecommended: null, reasoning: ['no visit held a number in the window: not enough data to advise'] };
@@ -120,21 +148,22 @@ export function advisePoolSize(input: AdvisorInput): PoolAdvice {
   let hi = demands.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (meetsAim(replayDemand(demands, mid, graceMs))) hi = mid;
+    if (meetsAim(replayDemand(demands, mid, opts))) hi = mid;
     else lo = mid + 1;
   }
-  const atRecommended = replayDemand(demands, lo, graceMs);
-  const atCurrent = replayDemand(demands, input.currentSize, graceMs);
+  const atRecommended = replayDemand(demands, lo, opts);
+  const atCurrent = replayDemand(demands, input.currentSize, opts);
   const verdict = lo > input.currentSize ? 'grow' : lo < input.currentSize ? 'could shrink' : 'keep';
-  const pc = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const pc = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+  const late = `${pc(tail.at(input.holdMinutes), 0)} of calls come more than ${input.holdMinutes} min after the visitor's last activity, ${pc(tail.at(input.holdMinutes + 30), 1)} more than ${input.holdMinutes + 30} min`;
   const reasoning = [
     `${observed.visitsHeld} visits held a number (median ${observed.medianHoldMinutes} min), ${observed.unserved} found none; at most ${observed.peakHeld} were held at once, ${observed.meanHeld} on average.`,
-    `Replaying that demand, least recently released number first: with ${input.currentSize} numbers ${pc(atCurrent.fallbackShare)} of visits see the fallback and ${pc(atCurrent.protectedShare)} of holds keep their number for the ${input.graceMinutes}-minute grace window after it ends.`,
-    `${lo} is the smallest size with under ${pc(ADVISOR_AIM.maxFallbackShare)} fallback shows and at least ${pc(ADVISOR_AIM.minProtectedShare)} of holds protected (${pc(atRecommended.fallbackShare)}, ${pc(atRecommended.protectedShare)}): a call inside a hold or its grace window then finds the right visit.`,
+    `Late calls (${tail.basis}, ${tail.sample} calls seen): ${late}; a number handed to the next visitor before such a call steals it.`,
+    `Replaying that demand, least recently released number first: with ${input.currentSize} numbers ${pc(atCurrent.fallbackShare)} of visits see the fallback and an estimated ${pc(atCurrent.accuracy, 2)} of calls find their visit.`,
+    `${lo} is the smallest size with under ${pc(ADVISOR_AIM.maxFallbackShare)} fallback shows and at least ${pc(ADVISOR_AIM.minAccuracy)} estimated accuracy (${pc(atRecommended.fallbackShare)}, ${pc(atRecommended.accuracy, 2)}; ${pc(atRecommended.protectedShare)} of holds keep their number through the ${input.graceMinutes}-minute grace window).`,
   ];
   return { recommendedSize: lo, verdict, aim: ADVISOR_AIM, observed, atCurrent, atRecommended, reasoning };
 }
-
 /** A binary min-heap of numbers: the allocator's "free the longest" order in O(log n). */
 class MinHeap {
   constructor(private readonly items: number[]) {}
