@@ -4,7 +4,8 @@
  * run (the ceiling). The machine is shared and noisy, so the figures that mean something are
  * the ratios to that baseline. Not a test: nothing here asserts.
  *
- * Options (environment): BENCH_SECONDS (default 5), BENCH_CONCURRENCY (32), BENCH_RATE (1000).
+ * Options (environment): BENCH_SECONDS (default 5), BENCH_CONCURRENCY (32), BENCH_RATE (1000),
+ * BENCH_DB=pg (PostgreSQL: CALLTRACK_TEST_PG_URL, or a throwaway cluster as the tests start one).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { parseConfigText } from '../src/config/load.js';
 import { createApp } from '../src/main.js';
+import { startTestPostgres } from '../test/support/postgres.js';
 import type { LoadResult, LoadSpec } from './load-worker.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -64,10 +66,10 @@ async function startBare(): Promise<{ url: string; close: () => Promise<void> }>
   return { url: `http://127.0.0.1:${port}/v1/visits`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function startCalltrack(dir: string) {
+async function startCalltrack(dir: string, pgUrl: string | null) {
   const numbers = Array.from({ length: POOL_SIZE }, (_, i) => `+7495${String(1000000 + i).padStart(7, '0')}`);
   const yaml = JSON.stringify({
-    database: { client: 'sqlite3', filename: path.join(dir, 'bench.sqlite') },
+    database: pgUrl ? { client: 'pg', connection: pgUrl, pool: { min: 0, max: 10 } } : { client: 'sqlite3', filename: path.join(dir, 'bench.sqlite') },
     http: { host: '127.0.0.1', port: 8080, rateLimit: { max: 1_000_000, windowSeconds: 60 } },
     pools: [{ name: 'bench', numbers, forwardTo: '+74951112233', fallbackNumber: '+74959999999', holdMinutes: 1 }],
     log: { level: 'silent' },
@@ -83,9 +85,11 @@ async function startCalltrack(dir: string) {
 const fmt = (s: ReturnType<typeof summarise>) => `${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  (${s.requests} requests, ${s.errors} errors)`;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'calltrack-bench-'));
+const pg = process.env.BENCH_DB === 'pg' ? await startTestPostgres() : null;
+if (pg?.skipReason) throw new Error(pg.skipReason);
 try {
   const bare = await startBare();
-  const ct = await startCalltrack(dir);
+  const ct = await startCalltrack(dir, pg ? await pg.createDatabase() : null);
   const closedSpec = (url: string): LoadSpec => ({ url, body: BODY, mode: 'closed', seconds: SECONDS, concurrency: CONCURRENCY, ratePerSecond: 0 });
   const openSpec = (url: string): LoadSpec => ({ url, body: BODY, mode: 'open', seconds: SECONDS, concurrency: 256, ratePerSecond: RATE });
 
@@ -98,7 +102,7 @@ try {
   const holds = (await ct.app.db('number_holds').count({ n: '*' }).first()) as { n: number };
   const fallbacks = (await ct.app.db('visits').where({ number_type: 'fallback' }).count({ n: '*' }).first()) as { n: number };
 
-  console.log(`calltrack bench:visits  node ${process.version}, SQLite, pool of ${POOL_SIZE}, ${SECONDS} s per phase`);
+  console.log(`calltrack bench:visits  node ${process.version}, ${pg ? 'PostgreSQL' : 'SQLite'}, pool of ${POOL_SIZE}, ${SECONDS} s per phase`);
   console.log(`\nmaximum throughput (${CONCURRENCY} requests in flight)`);
   console.log(`  bare node:http  ${fmt(bareMax)}`);
   console.log(`  calltrack       ${fmt(ctMax)}`);
@@ -113,5 +117,6 @@ try {
   await ct.app.http.close();
   await bare.close();
 } finally {
+  await pg?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
