@@ -26,26 +26,53 @@ export function resultTable(results: readonly ScenarioResult[]): string {
   return lines.join('\n');
 }
 
-/** Per strategy: the smallest pool in the grid that reaches `target` accuracy. */
-export function sizeNeeded(results: readonly ScenarioResult[], target: number): Map<string, number | null> {
-  const out = new Map<string, number | null>();
-  for (const r of results) {
-    const label = strategyLabel(r);
-    if (!out.has(label)) out.set(label, null);
-    const best = out.get(label);
-    if (accuracy(r.all) >= target && (best === null || best === undefined || r.scenario.poolSize < best)) out.set(label, r.scenario.poolSize);
+/**
+ * Per strategy: the pool size at which accuracy first reaches `target`, interpolated linearly
+ * between the two grid sizes around it (null when no size in the grid reaches it).
+ */
+export function sizeNeeded(results: readonly ScenarioResult[], label: string, target: number): Needed | null {
+  const rows = results.filter((r) => strategyLabel(r) === label).sort((a, b) => a.scenario.poolSize - b.scenario.poolSize);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (!r || accuracy(r.all) < target) continue;
+    const prev = rows[i - 1];
+    if (!prev) return { size: r.scenario.poolSize, atMost: true };
+    const [a0, a1] = [accuracy(prev.all), accuracy(r.all)];
+    const [s0, s1] = [prev.scenario.poolSize, r.scenario.poolSize];
+    return { size: s0 + ((target - a0) / (a1 - a0)) * (s1 - s0), atMost: false };
   }
-  return out;
+  return null;
 }
 
-export function sizeNeededTable(results: readonly ScenarioResult[], targets: readonly number[]): string {
-  const labels = [...new Set(results.map(strategyLabel))];
-  const lines = [`| strategy | ${targets.map((t) => `numbers for ≥ ${(t * 100).toFixed(1)}%`).join(' | ')} |`, `|---|${targets.map(() => '---:').join('|')}|`];
-  const needed = targets.map((t) => sizeNeeded(results, t));
+export function bestAccuracy(results: readonly ScenarioResult[], label: string): number {
+  return Math.max(0, ...results.filter((r) => strategyLabel(r) === label).map((r) => accuracy(r.all)));
+}
+
+/** A size read off the grid: `atMost` when the smallest size in the grid already reaches the target. */
+export interface Needed {
+  size: number;
+  atMost: boolean;
+}
+
+const fmtSize = (n: Needed | null) => (n === null ? 'not reached' : `${n.atMost ? '≤' : '≈'} ${Math.ceil(n.size)}`);
+
+export function sizeNeededTable(results: readonly ScenarioResult[], labels: readonly string[], targets: readonly number[]): string {
+  const lines = [`| strategy | best accuracy in the grid | ${targets.map((t) => `numbers for ≥ ${(t * 100).toFixed(1)}%`).join(' | ')} |`, `|---|---:|${targets.map(() => '---:').join('|')}|`];
   for (const label of labels) {
-    lines.push(`| ${label} | ${needed.map((m) => m.get(label) ?? 'more than the grid').join(' | ')} |`);
+    lines.push(`| ${label} | ${(bestAccuracy(results, label) * 100).toFixed(2)}% | ${targets.map((t) => fmtSize(sizeNeeded(results, label, t))).join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** How many fewer numbers `ours` needs than `baseline` for the best accuracy the baseline reaches (capped at `cap`). */
+export function savingLine(results: readonly ScenarioResult[], ours: string, baseline: string, cap: number): string {
+  const target = Math.min(cap, bestAccuracy(results, baseline));
+  const theirs = sizeNeeded(results, baseline, target);
+  const mine = sizeNeeded(results, ours, target);
+  if (theirs === null || mine === null) return `- ${ours} vs ${baseline}: no common accuracy in the grid.`;
+  const saving = 1 - mine.size / theirs.size;
+  const bound = mine.atMost && !theirs.atMost ? 'at least ' : '';
+  return `- for ${(target * 100).toFixed(2)}% accuracy (${target === cap ? 'the target' : `the best ${baseline} reaches`}): ${baseline} needs ${fmtSize(theirs)} numbers, ${ours} ${fmtSize(mine)}: **${bound}${Math.round(saving * 100)}% fewer**.`;
 }
 
 export function profileSummary(p: TrafficProfile, visits: number, calls: number, probes: number): string {

@@ -14,7 +14,7 @@ import { HoldStore } from '../../src/tracking/hold-store.js';
 import { PoolEventStore } from '../../src/tracking/pool-event-store.js';
 import type { TrackingStrategy } from '../../src/tracking/tracking-strategy.js';
 import { callFrom } from '../../test/support/calls.js';
-import { holdConcurrency, type HoldSpan } from '../../src/tracking/pool-advisor.js';
+import { advisePoolSize, holdConcurrency, type HoldSpan, type PoolAdvice } from '../../src/tracking/pool-advisor.js';
 import type { SimEvent, Traffic } from './traffic.js';
 
 export const POOL = 'site';
@@ -188,4 +188,20 @@ async function buildApp(dir: string, s: Scenario, clock: ManualClock): Promise<A
 function landingUrl(campaign: number | null, page: number): string {
   const path = page === 0 ? '/' : `/catalog/page-${page}`;
   return campaign === null ? `https://shop.example.com${path}` : `https://shop.example.com${path}?utm_source=ads&utm_medium=cpc&utm_campaign=c${campaign}`;
+}
+
+/**
+ * The pool-size advisor fed with a simulated pool's holds, exactly as `calltrack pools status`
+ * feeds it from the database (holds in the window, exhaustion times).
+ */
+export function adviseFromHolds(run: ScenarioResult, traffic: Traffic, graceMinutes: number): PoolAdvice {
+  const holds = run.holds.filter((h) => h.heldFrom >= traffic.start && h.heldFrom < traffic.end);
+  return advisePoolSize({
+    currentSize: run.scenario.poolSize,
+    holds,
+    unservedAt: run.unservedAt,
+    callDelaysMinutes: run.callDelaysMinutes,
+    holdMinutes: run.scenario.holdMinutes,
+    graceMinutes,
+  });
 }

@@ -33,6 +33,8 @@ export interface TrafficProfile {
   lateCallMaxMinutes: number;
   /** Share of callers who later redial the number from their phone's call log. */
   redialShare: number;
+  /** What-if calls per human visit (see SimEvent 'probe'): more of them, less sampling noise. */
+  probesPerVisit: number;
 }
 
 export const DEFAULT_PROFILE: TrafficProfile = {
@@ -54,6 +56,7 @@ export const DEFAULT_PROFILE: TrafficProfile = {
   lateCallMeanMinutes: 12,
   lateCallMaxMinutes: 60,
   redialShare: 0.1,
+  probesPerVisit: 2,
 };
 
 export interface SimVisit {
@@ -134,7 +137,7 @@ export function generateTraffic(profile: TrafficProfile, start = Date.UTC(2026, 
         ? visit.start + rnd.next() * length + 1000
         : visit.leave + Math.min(profile.lateCallMaxMinutes * MIN, rnd.exponential(profile.lateCallMeanMinutes) * MIN + 2000);
     const caller = phoneOf(p.visitor);
-    push({ at: callTime(), kind: 'probe', visit: index, caller });
+    for (let k = 0; k < profile.probesPerVisit; k++) push({ at: callTime(), kind: 'probe', visit: index, caller });
     const rate = profile.campaignCallRates[visit.campaign ?? campaignCount] ?? 0;
     if (rnd.chance(rate)) {
       const at = callTime();

@@ -1,5 +1,3 @@
-import { lateCallTail, type LateCallTail } from './late-call-tail.js';
-
 export interface HoldSpan {
   heldFrom: number;
   heldUntil: number;
@@ -30,11 +28,12 @@ export function holdConcurrency(holds: readonly HoldSpan[], from: number, to: nu
 }
 
 /**
- * What the advisor aims at: under 1% of visits shown the fallback and an estimated 99.5% of
- * calls credited to the right visit (the issue asks for at least 99%; the half point is margin
- * for traffic that differs from last week's).
+ * What the advisor aims at: under 1% of visits shown the fallback and an estimated 99.7% of
+ * calls credited to the right visit. The product promises 99% and targets 99.5%; the estimate
+ * is an expectation, and a real week lands a few tenths of a point either side of it
+ * (bench/attribution: advice aimed at 99.5% came out at 99.25% in simulation).
  */
-export const ADVISOR_AIM = { maxFallbackShare: 0.01, minAccuracy: 0.995 } as const;
+export const ADVISOR_AIM = { maxFallbackShare: 0.01, minAccuracy: 0.997 } as const;
 
 export interface AdvisorInput {
   currentSize: number;
@@ -164,6 +163,53 @@ export function advisePoolSize(input: AdvisorInput): PoolAdvice {
   ];
   return { recommendedSize: lo, verdict, aim: ADVISOR_AIM, observed, atCurrent, atRecommended, reasoning };
 }
+/**
+ * How likely a visit's call is to come more than x minutes after the visit's last activity:
+ * what decides whether a number handed to the next visitor x minutes later steals a call.
+ *
+ * Until a pool has seen enough calls, the advisor assumes the shape calltrack's simulator
+ * uses (bench/attribution): 40% of calls come after the visitor left, exponentially with a
+ * 12-minute mean, none after an hour. With fewer than `TRUSTED_SAMPLE` calls the observed
+ * tail is only allowed to make the estimate more cautious, never less.
+ */
+export const TRUSTED_SAMPLE = 200;
+
+const PRIOR = { lateShare: 0.4, meanMinutes: 12, maxMinutes: 60 } as const;
+
+export function priorTail(x: number): number {
+  if (x <= 0) return 1;
+  if (x >= PRIOR.maxMinutes) return 0;
+  const cut = Math.exp(-PRIOR.maxMinutes / PRIOR.meanMinutes);
+  return (PRIOR.lateShare * (Math.exp(-x / PRIOR.meanMinutes) - cut)) / (1 - cut);
+}
+
+export interface LateCallTail {
+  /** P(call more than x minutes after the visit's last activity). */
+  at(x: number): number;
+  sample: number;
+  basis: 'observed' | 'observed, at least the prior' | 'prior';
+}
+
+/** The tail from observed delays (minutes after the last activity; 0 = during the visit). */
+export function lateCallTail(delaysMinutes: readonly number[]): LateCallTail {
+  const sorted = [...delaysMinutes].sort((a, b) => a - b);
+  const n = sorted.length;
+  const observed = (x: number) => {
+    // share of delays strictly greater than x (binary search for the first one above x)
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] ?? 0) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return (n - lo) / n;
+  };
+  if (n >= TRUSTED_SAMPLE) return { at: observed, sample: n, basis: 'observed' };
+  if (n === 0) return { at: priorTail, sample: 0, basis: 'prior' };
+  return { at: (x) => Math.max(observed(x), priorTail(x)), sample: n, basis: 'observed, at least the prior' };
+}
+
 /** A binary min-heap of numbers: the allocator's "free the longest" order in O(log n). */
 class MinHeap {
   constructor(private readonly items: number[]) {}

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adviseFromHolds } from '../../bench/attribution/advise.js';
+import { adviseFromHolds, runScenario, type Scenario } from '../../bench/attribution/runner.js';
 import { accuracy } from '../../bench/attribution/report.js';
-import { runScenario, type Scenario } from '../../bench/attribution/runner.js';
 import { DEFAULT_PROFILE, generateTraffic } from '../../bench/attribution/traffic.js';
 import { advisePoolSize, holdConcurrency, replayDemand } from '../../src/tracking/pool-advisor.js';
 import { PRODUCT_STRATEGY } from '../../src/tracking/tracking-strategy.js';
