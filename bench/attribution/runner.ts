@@ -9,7 +9,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createApp, type App } from '../../src/main.js';
 import type { Attribution } from '../../src/tracking/attribution-types.js';
-import { poolCallDelays } from '../../src/tracking/call-history.js';
+import { CallHistory } from '../../src/tracking/call-history.js';
 import { HoldStore } from '../../src/tracking/hold-store.js';
 import { PoolEventStore } from '../../src/tracking/pool-event-store.js';
 import type { TrackingStrategy } from '../../src/tracking/tracking-strategy.js';
@@ -144,7 +144,7 @@ export async function runScenario(traffic: Traffic, scenario: Scenario): Promise
       peakHeld: curve.peak,
       holds,
       unservedAt,
-      callDelaysMinutes: await poolCallDelays(app.db, POOL, traffic.start),
+      callDelaysMinutes: await new CallHistory().poolCallDelays(app.db, POOL, traffic.start),
     };
   } finally {
     await app.stop();

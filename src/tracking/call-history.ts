@@ -61,20 +61,20 @@ export class CallHistory {
       .limit(20)) as { visit_id: string; visitor_id: string; tracking_number: string; started_at: number }[];
     return rows.map((r) => ({ visitId: r.visit_id, visitorId: r.visitor_id, trackingNumber: r.tracking_number, at: Number(r.started_at) }));
   }
-}
 
-/**
- * Minutes after its visit's last activity that each call credited to a pool visit came
- * (0 when the page was still open): the late-call tail the pool advisor sizes for.
- */
-export async function poolCallDelays(q: Executor, poolName: string, since: number): Promise<number[]> {
-  const rows = (await q(CALLS_TABLE)
-    .join('visits', 'visits.id', `${CALLS_TABLE}.visit_id`)
-    .select(`${CALLS_TABLE}.started_at`, 'visits.last_seen_at')
-    .where(`${CALLS_TABLE}.pool_name`, poolName)
-    .andWhere(`${CALLS_TABLE}.attribution_type`, 'dynamic')
-    .andWhere(`${CALLS_TABLE}.started_at`, '>=', since)) as { started_at: number | string; last_seen_at: number | string }[];
-  return rows.map((r) => Math.max(0, Number(r.started_at) - Number(r.last_seen_at)) / 60_000);
+  /**
+   * Minutes after its visit's last activity that each call credited to a pool visit came
+   * (0 when the page was still open): the late-call tail the pool advisor sizes for.
+   */
+  async poolCallDelays(q: Executor, poolName: string, since: number): Promise<number[]> {
+    const rows = (await q(CALLS_TABLE)
+      .join('visits', 'visits.id', `${CALLS_TABLE}.visit_id`)
+      .select(`${CALLS_TABLE}.started_at`, 'visits.last_seen_at')
+      .where(`${CALLS_TABLE}.pool_name`, poolName)
+      .andWhere(`${CALLS_TABLE}.attribution_type`, 'dynamic')
+      .andWhere(`${CALLS_TABLE}.started_at`, '>=', since)) as { started_at: number | string; last_seen_at: number | string }[];
+    return rows.map((r) => Math.max(0, Number(r.started_at) - Number(r.last_seen_at)) / 60_000);
+  }
 }
 
 export interface CallerVisit {

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { Database } from '../db/connect.js';
-import { poolCallDelays, type CallHistory } from './call-history.js';
+import type { CallHistory } from './call-history.js';
 import type { HoldStore } from './hold-store.js';
 import type { NumberKind } from './number-records.js';
 import type { NumberStore } from './number-store.js';
@@ -88,13 +88,14 @@ export class PoolReportService {
       const week = await this.d.events.countByKind(this.d.db, pool.name, now - 7 * DAY);
       const calls = await this.d.calls.countPoolCalls(this.d.db, pool.name, now - 7 * DAY);
       const peak7d = peakConcurrent(holds, now - 7 * DAY, now);
-      const unservedAt = await this.d.events.timesSince(this.d.db, pool.name, 'exhausted', now - 7 * DAY);
+      // With reuse-oldest an exhausted visit still got a (taken-over) hold, already in `holds`.
+      const unservedAt = pool.onExhausted === 'reuse-oldest' ? [] : await this.d.events.timesSince(this.d.db, pool.name, 'exhausted', now - 7 * DAY);
       const weekHolds = holds.map((h) => ({ heldFrom: Math.max(h.heldFrom, now - 7 * DAY), heldUntil: h.heldUntil }));
       const advice = advisePoolSize({
         currentSize: size,
         holds: weekHolds,
         unservedAt,
-        callDelaysMinutes: await poolCallDelays(this.d.db, pool.name, now - 30 * DAY),
+        callDelaysMinutes: await this.d.calls.poolCallDelays(this.d.db, pool.name, now - 30 * DAY),
         holdMinutes: pool.holdMinutes,
         graceMinutes: this.d.config.current.tracking.graceMinutes,
       });
