@@ -27,6 +27,7 @@ import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
 import { PoolReportService } from './tracking/pool-report.js';
+import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { packageVersion } from './version.js';
@@ -64,6 +65,8 @@ export interface AppOverrides {
   mediaPath?: MediaPathFactory;
   /** Tests only: ring timeout in ms instead of sip.ringTimeoutSeconds. */
   ringTimeoutMs?: number;
+  /** Hold policy and attribution tie-breaks: the product's unless the attribution simulator compares others. */
+  strategy?: TrackingStrategy;
 }
 
 export interface App {
@@ -112,7 +115,8 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const callHistory = new CallHistory();
   // Several calltrack nodes may share one PostgreSQL database: lock rows while allocating.
   const lockRows = databaseClient(db) === 'pg';
-  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows);
+  const strategy = overrides.strategy ?? PRODUCT_STRATEGY;
+  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows, strategy.hold);
   const visits = new VisitService({
     db,
     config,
@@ -124,7 +128,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     allocator,
     lockRows,
   });
-  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory });
+  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory, strategy });
   const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));

@@ -46,6 +46,12 @@ export class PoolEventStore {
     return counts;
   }
 
+  /** When each event of `kind` happened since `since`, oldest first (the advisor's unserved demand). */
+  async timesSince(q: Executor, poolName: string, kind: PoolEventKind, since: number): Promise<number[]> {
+    const rows = (await q(EVENTS).select('at').where({ pool_name: poolName, kind }).andWhere('at', '>=', since).orderBy('at')) as { at: number | string }[];
+    return rows.map((r) => Number(r.at));
+  }
+
   async list(q: Executor, poolName: string): Promise<PoolEvent[]> {
     const rows = (await q(EVENTS).where({ pool_name: poolName }).orderBy('id')) as {
       pool_name: string;

@@ -7,7 +7,7 @@ import type { CalltrackConfig, PoolConfig } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { HoldStore } from './hold-store.js';
-import { minutes, type Allocation, type NumberAllocator } from './number-allocator.js';
+import type { Allocation, NumberAllocator } from './number-allocator.js';
 import type { NumberStore } from './number-store.js';
 import { selectPool, selectStaticNumber, type VisitFacts } from './pool-match.js';
 import { classifyVisit, DIRECT, isBotUserAgent, type VisitSource } from './visit-source.js';
@@ -105,7 +105,7 @@ export class VisitService {
     const heldPool = cfg.pools.find((p) => p.name === held.poolName) ?? pool;
     const previous = await this.d.visits.findById(trx, held.holdVisitId);
     if (previous && isSameCampaign(previous, source)) {
-      const until = Math.max(now + minutes(heldPool.holdMinutes), held.holdUntil ?? 0);
+      const until = this.d.allocator.extendedUntil(heldPool, held.holdUntil ?? now, now);
       await this.d.holds.setHoldEnd(trx, held.id, previous.id, until);
       await this.d.visits.recordActivity(trx, previous.id, now, visit.landingUrl);
       return { visitId: previous.id, visitorId: visit.visitorId, number: held.number, pool: heldPool.name, type: 'dynamic' as const, holdUntil: until };
@@ -148,7 +148,7 @@ export class VisitService {
       if (visit.numberType !== 'dynamic' || !visit.number || !pool) return;
       const number = await this.d.numbers.findByNumber(trx, visit.number);
       if (!number || number.holdVisitId !== visit.id || (number.holdUntil ?? 0) <= now) return;
-      await this.d.holds.setHoldEnd(trx, number.id, visit.id, now + minutes(pool.holdMinutes), now);
+      await this.d.holds.setHoldEnd(trx, number.id, visit.id, this.d.allocator.releasedUntil(pool, number.holdUntil ?? now, now), now);
     });
   }
 

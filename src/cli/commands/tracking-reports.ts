@@ -51,5 +51,6 @@ function poolBlock(p: PoolStatus): string {
     `  bots shown the fallback: ${p.botsShownFallback7d}; rate-limited: ${p.rateLimited7d} (7 days)`,
     `  calls: ${p.calls7d} (7 days), ${p.unattributedCalls7d} unattributed`,
     `  recommended size: ${p.recommendedSize} (${p.recommendation})`,
+    ...p.advice.reasoning.map((line) => `    ${line}`),
   ].join('\n');
 }
