@@ -22,6 +22,8 @@ export interface PoolStatus {
   takeOvers7d: number;
   botsShownFallback7d: number;
   rateLimited7d: number;
+  /** `reveal: click` pools: visitors who asked to see the number (each took one). */
+  reveals7d: number;
   calls7d: number;
   unattributedCalls7d: number;
   recommendedSize: number;
@@ -98,6 +100,7 @@ export class PoolReportService {
         takeOvers7d: week['taken-over'],
         botsShownFallback7d: week.bot,
         rateLimited7d: week['rate-limited'],
+        reveals7d: week.reveal,
         calls7d: calls.total,
         unattributedCalls7d: calls.unattributed,
         ...advice,
