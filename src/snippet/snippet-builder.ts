@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { CalltrackConfig } from '../config/schema.js';
+import { minifyScript } from './minify.js';
 import { snippetClientConfig } from './snippet-config.js';
 
 export interface BuiltSnippet {
@@ -41,7 +42,7 @@ export class SnippetBuilder {
   }
 
   private render(cfg: CalltrackConfig, api: string): BuiltSnippet {
-    this.source ??= stripComments(readFileSync(this.sourceUrl, 'utf8'));
+    this.source ??= minifyScript(readFileSync(this.sourceUrl, 'utf8'));
     const json = embedJson(snippetClientConfig(cfg, api));
     const body = Buffer.from(this.source.replace(PLACEHOLDER, () => json), 'utf8');
     return {
@@ -58,28 +59,4 @@ export class SnippetBuilder {
  */
 function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-/**
- * A deliberately small minifier: drops whole-line comments and indentation. The snippet's
- * source keeps every comment on a line of its own (and no multi-line strings), which is what
- * makes this safe without a JavaScript parser; line breaks stay, so ASI is untouched.
- */
-export function stripComments(source: string): string {
-  const out: string[] = [];
-  let inBlock = false;
-  for (const raw of source.split('\n')) {
-    const line = raw.trim();
-    if (inBlock) {
-      if (line.endsWith('*/')) inBlock = false;
-      continue;
-    }
-    if (line.startsWith('/*')) {
-      inBlock = !line.endsWith('*/');
-      continue;
-    }
-    if (line === '' || line.startsWith('//')) continue;
-    out.push(line);
-  }
-  return out.join('\n') + '\n';
 }
