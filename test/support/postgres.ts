@@ -34,7 +34,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     return await serverAt(cluster.url, cluster.stop);
   } catch (err) {
     const reason = `PostgreSQL tests NOT RUN: ${err instanceof Error ? err.message : String(err)}`;
-    process.stderr.write(`\n!!! ${reason.toUpperCase()}\n!!! set CALLTRACK_TEST_PG_URL or install the postgresql package\n\n`);
+    const hint = given ? 'check CALLTRACK_TEST_PG_URL' : 'set CALLTRACK_TEST_PG_URL or install the postgresql package';
+    process.stderr.write(`\n!!! ${reason.toUpperCase()}\n!!! ${hint}\n\n`);
     return { skipReason: reason, createDatabase: () => Promise.reject(new Error(reason)), stop: async () => {} };
   }
 }
