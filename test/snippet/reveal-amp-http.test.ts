@@ -1,26 +1,45 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { stringify } from 'yaml';
 import { ampCacheSubdomain, isAllowedAmpOrigin } from '../../src/web/amp-routes.js';
-import { pool, trackingApp, type TrackingFixture } from '../support/tracking-app.js';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
+import { createApp, type App } from '../../src/main.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { makeConfig } from '../support/config.js';
+import { testLogger } from '../support/logger.js';
+import { pool } from '../support/tracking-app.js';
 
 const SITE = 'https://shop.example.com';
 const CACHE = 'https://shop-example-com.cdn.ampproject.org';
 
 describe('pool preview, reveal and AMP over HTTP', () => {
-  let f: TrackingFixture;
+  // Created at the top of the file so it outlives the hooks: the CLI opens the same file.
+  const dbFile = path.join(tempDir(), 'calltrack.sqlite');
+  let f: { app: App; url: string };
+  const doc = {
+    database: { client: 'sqlite3', filename: dbFile },
+    log: { level: 'silent' },
+    http: { host: '127.0.0.1', port: 8080, corsOrigins: [SITE] },
+    tracking: { defaultCountry: 'RU' },
+    pools: [
+      pool('hidden', 1, 3, { fallbackNumber: '+74950009901', reveal: 'click', match: { path: ['/hidden/*'] } }),
+      pool('open', 11, 3, { fallbackNumber: '+74950009902' }),
+    ],
+  };
   before(async () => {
-    f = await trackingApp(
-      {
-        http: { host: '127.0.0.1', port: 8080, corsOrigins: [SITE] },
-        pools: [
-          pool('hidden', 1, 3, { fallbackNumber: '+74950009901', reveal: 'click', match: { path: ['/hidden/*'] } }),
-          pool('open', 11, 3, { fallbackNumber: '+74950009902' }),
-        ],
-      },
-      { listen: true },
-    );
+    const cfg = makeConfig(doc);
+    const app = await createApp(cfg, { logger: testLogger() });
+    await migrateToLatest(app.db);
+    await app.numberSync.sync(cfg);
+    f = { app, url: await app.http.listen({ host: '127.0.0.1', port: 0 }) };
   });
-  after(() => f.close());
+  after(async () => {
+    await f.app.http.close();
+    await f.app.stop();
+  });
 
   const heldCount = async () => (await f.app.poolReports.poolStatus()).find((p) => p.pool === 'hidden')?.heldNow;
 
@@ -61,6 +80,14 @@ describe('pool preview, reveal and AMP over HTTP', () => {
     const status = (await f.app.poolReports.poolStatus()).find((p) => p.pool === 'hidden');
     assert.equal(status?.reveals7d, 1);
     assert.equal((await f.app.poolReports.poolStatus()).find((p) => p.pool === 'open')?.reveals7d, 0);
+
+    // The operator sees it in `calltrack pools status` (same database, its own process).
+    const file = path.join(path.dirname(dbFile), 'calltrack.yaml');
+    writeFileSync(file, stringify(doc));
+    const cli = await runCli(['pools', 'status', '-c', file]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /hidden: 3 numbers, 1 held now[\s\S]*numbers revealed on click: 1 \(7 days\)/);
+    assert.ok(!/open:[\s\S]*revealed/.test(cli.stdout), 'pools without reveal do not show the line');
 
     const bad = await fetch(`${f.url}/v1/visits/reveal`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"url":' });
     assert.equal(bad.status, 400);
