@@ -256,9 +256,12 @@
   function show(res) {
     if (!res || !res.number) return;
     var num = res.number.replace(/^\+/, '');
-    if (visit && visit.num !== num && site.indexOf(visit.num) < 0) C.site.push(visit.num);
+    var same = visit && visit.num === num && mode === 'swap';
+    if (visit && !same && site.indexOf(visit.num) < 0) C.site.push(visit.num);
     visit = { id: res.visitId || visit.id, num: num, disp: res.display, pool: res.pool === undefined ? visit.pool : res.pool, until: Date.parse(res.holdUntil) || Date.now() + PING };
     store(visit);
+    // A ping confirming the number: nothing on the page changes.
+    if (same) return;
     setSite(visit.pool);
     mode = 'swap';
     scan(d.documentElement);
@@ -269,8 +272,15 @@
     return { visitorId: visitorId(), url: location.href, referrer: d.referrer || null, gaClientId: ga || null, ymClientId: cookie('_ym_uid') || null };
   }
 
+  // Reading cookies can throw (sandboxed frames): as a rejected promise, like a failed request.
+  function post(path) {
+    return Promise.resolve(path).then(function () {
+      return api(path, visitBody());
+    });
+  }
+
   function begin(path) {
-    return api(path, visitBody()).then(function (res) {
+    return post(path).then(function (res) {
       show(res);
       pings();
     });
@@ -308,7 +318,7 @@
       masked = [];
       [].forEach.call(d.querySelectorAll('[data-calltrack-reveal]'), function (b) { b.parentNode.removeChild(b); });
     };
-    api('/v1/visits/reveal', visitBody()).then(function (res) {
+    post('/v1/visits/reveal').then(function (res) {
       unmask();
       show(res);
       pings();
@@ -346,5 +356,8 @@
     }));
   }
 
+  // Pasted twice (a theme and a tag manager): the first copy does the work.
+  if (w.calltrackLoaded) return;
+  w.calltrackLoaded = 1;
   guard(start)();
 })(__CALLTRACK_CONFIG__);
