@@ -76,7 +76,7 @@ describe('snippet in Chromium: number swapping, navigation, pings', () => {
 
     // The widget adds the site's number two seconds after load: swapped before it is ever painted.
     await page.waitForFunction(() => window.lateFirstFrame !== undefined, null, { timeout: 10_000 });
-    assert.equal(await page.evaluate(() => window.lateFirstFrame), 'Chat widget: 8 (495) 000-00-01');
+    assert.equal(await page.evaluate(() => window.lateFirstFrame), 'Chat widget: 8 (495) 000-00-01 | Support: +7 495 000 00 01');
     assert.equal(await href(page, '#late a'), 'tel:84950000001');
 
     await until('a ping', () => served('POST', new RegExp(`^/v1/visits/${visit.id}/ping$`)).some((r) => r.status === 200));

@@ -11,7 +11,8 @@ export function sitePage(scriptSrc: string, body: string, scriptAttrs = 'data-pi
 /**
  * A Russian shop's page: its own number in several spellings, a number that is not the site's
  * (must stay), a US number that belongs to another pool (must stay), and a widget that adds
- * the number two seconds after load, recording what the next frame would paint.
+ * the number two seconds after load (and rewrites a text in place), recording what the next
+ * frame would paint.
  */
 export const SHOP_BODY = `
 <h1>Acme fridges</h1>
@@ -24,12 +25,17 @@ export const SHOP_BODY = `
 <p id="other">Service: +7 (495) 765-43-21</p>
 <p id="us">New York office: +1 415-555-0100</p>
 <div id="late"></div>
+<p id="spa">Support: soon</p>
 <p><a id="next" href="/second.html">Delivery terms</a></p>
 <script>
 setTimeout(function () {
   var el = document.getElementById('late');
   el.innerHTML = '<p>Chat widget: <a href="tel:84951234567">8 (495) 123-45-67</a></p>';
-  requestAnimationFrame(function () { window.lateFirstFrame = el.textContent; });
+  // A single-page app re-rendering existing text in place.
+  document.getElementById('spa').firstChild.data = 'Support: +7 495 123 45 67';
+  requestAnimationFrame(function () {
+    window.lateFirstFrame = el.textContent + ' | ' + document.getElementById('spa').textContent;
+  });
 }, 2000);
 </script>`;
 
