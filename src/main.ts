@@ -99,7 +99,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     lockRows,
   });
   const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory });
-  const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents });
+  const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents, holds: holdStore });
   const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));

@@ -3,6 +3,7 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { Database } from '../db/connect.js';
 import { InvalidInputError } from '../errors.js';
 import { isBotUserAgent } from '../tracking/bots.js';
+import type { HoldStore } from '../tracking/hold-store.js';
 import type { PoolEventStore } from '../tracking/pool-event-store.js';
 import { selectPool } from '../tracking/pool-match.js';
 import { classifyVisit } from '../tracking/visit-source.js';
@@ -13,6 +14,7 @@ export interface PreviewInput {
   referrer?: string | undefined;
   region?: string | undefined;
   userAgent?: string | undefined;
+  visitorId?: string | undefined;
 }
 
 export interface PoolPreview {
@@ -29,10 +31,10 @@ export interface PoolPreview {
  */
 export class SnippetVisitService {
   constructor(
-    private readonly d: { db: Database; config: LiveConfig; clock: Clock; visits: VisitService; events: PoolEventStore },
+    private readonly d: { db: Database; config: LiveConfig; clock: Clock; visits: VisitService; events: PoolEventStore; holds: HoldStore },
   ) {}
 
-  preview(input: PreviewInput): PoolPreview {
+  async preview(input: PreviewInput): Promise<PoolPreview> {
     const source = classifyVisit(landingUrl(input.url), input.referrer);
     const pool = selectPool(this.d.config.current.pools, {
       host: source.siteHost,
@@ -43,8 +45,10 @@ export class SnippetVisitService {
       term: source.term,
       region: input.region?.trim() || null,
     });
-    // A crawler is never asked to click: it is shown the fallback number like on any page.
-    const reveal = pool?.reveal === 'click' && !isBotUserAgent(input.userAgent);
+    // A crawler is never asked to click: it is shown the fallback number like on any page. A
+    // visitor who already holds a number (revealed in another tab) sees it without a second click.
+    let reveal = pool?.reveal === 'click' && !isBotUserAgent(input.userAgent);
+    if (reveal && input.visitorId) reveal = !(await this.d.holds.heldByVisitor(this.d.db, input.visitorId, this.d.clock.now(), false));
     return { pool: pool?.name ?? null, reveal };
   }
 

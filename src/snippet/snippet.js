@@ -274,7 +274,7 @@
       ping();
       pings();
     } else if (C.reveal) {
-      api('/v1/visits/preview?url=' + q(location.href) + '&referrer=' + q(d.referrer), null, true).then((p) => {
+      api('/v1/visits/preview?url=' + q(location.href) + '&referrer=' + q(d.referrer) + '&visitorId=' + q(visitorId()), null, true).then((p) => {
         if (!p.reveal) return begin();
         setSite(p.pool);
         mode = 'mask';

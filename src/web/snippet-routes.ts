@@ -13,7 +13,12 @@ const previewSchema = {
   querystring: {
     type: 'object',
     required: ['url'],
-    properties: { url: { type: 'string', minLength: 1, maxLength: 4096 }, referrer: text(4096), region: text(100) },
+    properties: {
+      url: { type: 'string', minLength: 1, maxLength: 4096 },
+      referrer: text(4096),
+      region: text(100),
+      visitorId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
+    },
   },
 } as const;
 
@@ -91,7 +96,7 @@ export function snippetRoutes(deps: { config: LiveConfig; clock: Clock; builder:
       return reply.send(built.body);
     });
 
-    app.get<{ Querystring: { url: string; referrer?: string; region?: string } }>(
+    app.get<{ Querystring: { url: string; referrer?: string; region?: string; visitorId?: string } }>(
       '/v1/visits/preview',
       { schema: previewSchema, preHandler: allowSite },
       async (req, reply) => {

@@ -81,6 +81,12 @@ describe('pool preview, reveal and AMP over HTTP', () => {
     assert.equal(status?.reveals7d, 1);
     assert.equal((await f.app.poolReports.poolStatus()).find((p) => p.pool === 'open')?.reveals7d, 0);
 
+    // The same visitor in another tab is not asked to click again; someone else is.
+    const preview = (visitorId: string) =>
+      fetch(`${f.url}/v1/visits/preview?url=${encodeURIComponent(`${SITE}/hidden/other`)}&visitorId=${visitorId}`).then((r) => r.json());
+    assert.deepEqual(await preview('visitor-1'), { pool: 'hidden', reveal: false });
+    assert.deepEqual(await preview('visitor-2'), { pool: 'hidden', reveal: true });
+
     // The operator sees it in `calltrack pools status` (same database, its own process).
     const file = path.join(path.dirname(dbFile), 'calltrack.yaml');
     writeFileSync(file, stringify(doc));
