@@ -2,11 +2,10 @@ import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { Database } from '../db/connect.js';
 import { InvalidInputError } from '../errors.js';
-import { isBotUserAgent } from '../tracking/bots.js';
 import type { HoldStore } from '../tracking/hold-store.js';
 import type { PoolEventStore } from '../tracking/pool-event-store.js';
 import { selectPool } from '../tracking/pool-match.js';
-import { classifyVisit } from '../tracking/visit-source.js';
+import { classifyVisit, isBotUserAgent } from '../tracking/visit-source.js';
 import type { NewVisitInput, ShownNumber, VisitService } from '../tracking/visit-service.js';
 
 export interface PreviewInput {
