@@ -130,7 +130,7 @@ describe('snippet in Chromium: number swapping, navigation, pings', () => {
     assert.ok(numbers.every((n) => /^\+7 \(495\) 000-00-0[23]$/.test(n)), numbers.join(', '));
   });
 
-  it('keeps US formatting on a US pool\'s page', async () => {
+  it('keeps US formatting on a US pool\'s page, and follows a number change from a ping', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const consoleSeen = watchConsole(page);
@@ -140,6 +140,13 @@ describe('snippet in Chromium: number swapping, navigation, pings', () => {
     assert.equal(await text(page, '#u2'), '(415) 555 0123');
     assert.equal(await text(page, '#utel'), '415.555.0123');
     assert.equal(await href(page, '#utel'), 'tel:+14155550123');
+
+    // While the tab slept its hold lapsed and another visit took the number: the next ping
+    // brings a new number, and the page shows it in place of the old one.
+    await stack.app.db('tracking_numbers').where({ number: '+14155550123' }).update({ hold_visit_id: 'another-visit', hold_until: Date.now() + 3_600_000 });
+    await page.waitForFunction(() => document.getElementById('u1')?.textContent === '+1 415-555-0124');
+    assert.equal(await text(page, '#u2'), '(415) 555 0124');
+    assert.equal(await href(page, '#utel'), 'tel:+14155550124');
     assert.deepEqual(consoleSeen, { errors: [], network: [] });
     await context.close();
   });
