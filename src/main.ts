@@ -30,10 +30,14 @@ import { PoolReportService } from './tracking/pool-report.js';
 import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
+import { SnippetBuilder } from './snippet/snippet-builder.js';
+import { SnippetVisitService } from './snippet/snippet-visits.js';
 import { packageVersion } from './version.js';
+import { ampRoutes } from './web/amp-routes.js';
 import { healthRoutes } from './web/health-routes.js';
 import { metricsRoutes } from './web/metrics-routes.js';
 import { buildHttpServer } from './web/server.js';
+import { snippetRoutes } from './web/snippet-routes.js';
 import { visitRoutes } from './web/visit-routes.js';
 
 function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
@@ -129,6 +133,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     lockRows,
   });
   const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory, strategy });
+  const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents, holds: holdStore });
   const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
@@ -175,7 +180,13 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
-    plugins: [healthRoutes(health, packageVersion()), metricsRoutes(metrics), visitRoutes({ visits, config, clock })],
+    plugins: [
+      healthRoutes(health, packageVersion()),
+      metricsRoutes(metrics),
+      visitRoutes({ visits, config, clock }),
+      snippetRoutes({ config, clock, builder: new SnippetBuilder(), service: snippetVisits }),
+      ampRoutes({ visits, config, clock }),
+    ],
   });
 
   let started = false;

@@ -12,6 +12,7 @@ import {
   portField,
 } from './fields.js';
 import { checkCrossReferences } from './cross-checks.js';
+import { checkSnippetNumbers } from './snippet-checks.js';
 
 /**
  * The one configuration schema. Every object is strict: a misspelt key is an error, never
@@ -175,6 +176,10 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     fallbackNumber: phone.optional(),
     onExhausted: z.enum(['fallback', 'reuse-oldest']).default('fallback'),
     ...mediaOptions,
+    // The numbers the website itself shows for this pool's visits; the snippet swaps them.
+    siteNumbers: z.array(phone).default([]),
+    // click: numbers show masked until the visitor asks for them; only that click takes a number.
+    reveal: z.enum(['off', 'click']).default('off'),
     match: z
       .strictObject({
         host: strings.optional(),
@@ -205,6 +210,12 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
   });
 
+  const snippet = z.strictObject({
+    // The site's own numbers, swapped on every page whatever pool the visit gets.
+    siteNumbers: z.array(phone).default([]),
+    revealLabel: z.string().min(1).max(60).default('Show number'),
+  });
+
   const log = z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
@@ -220,9 +231,11 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       pools: z.array(pool).default([]),
       webhooks: z.array(webhook).default([]),
       analytics: analytics.prefault({}),
+      snippet: snippet.prefault({}),
       log: log.prefault({}),
     })
-    .superRefine(checkCrossReferences);
+    .superRefine(checkCrossReferences)
+    .superRefine(checkSnippetNumbers);
 }
 
 export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;

@@ -23,6 +23,10 @@ export interface PoolStatus {
   takeOvers7d: number;
   botsShownFallback7d: number;
   rateLimited7d: number;
+  /** The pool shows numbers masked until a click (`reveal: click`). */
+  reveal: boolean;
+  /** Visitors who clicked "show number" (each took a number); 0 for pools without reveal. */
+  reveals7d: number;
   calls7d: number;
   unattributedCalls7d: number;
   recommendedSize: number;
@@ -111,6 +115,8 @@ export class PoolReportService {
         takeOvers7d: week['taken-over'],
         botsShownFallback7d: week.bot,
         rateLimited7d: week['rate-limited'],
+        reveal: pool.reveal === 'click',
+        reveals7d: week.reveal,
         calls7d: calls.total,
         unattributedCalls7d: calls.unattributed,
         recommendedSize: advice.recommendedSize,
