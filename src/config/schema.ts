@@ -93,6 +93,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
     targetCallSeconds: z.number().int().min(0).default(30),
     repeatCallDays: z.number().int().min(0).default(30),
+    targetRequiresFirstCall: z.boolean().default(false),
     graceMinutes: z.number().int().min(0).default(10),
   });
 
@@ -149,6 +150,20 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
   });
 
+  const exportsSection = z.strictObject({
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'expected an IANA time zone such as "Europe/Moscow" or "UTC"')
+      .default('UTC'),
+    googleAds: z
+      .strictObject({
+        conversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads'),
+        conversionValue: z.number().min(0).optional(),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as "RUB", "USD" or "EUR"').optional(),
+      })
+      .optional(),
+  });
+
   const log = z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
@@ -164,9 +179,19 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       pools: z.array(pool).default([]),
       webhooks: z.array(webhook).default([]),
       analytics: analytics.prefault({}),
+      exports: exportsSection.prefault({}),
       log: log.prefault({}),
     })
     .superRefine(checkCrossReferences);
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;
