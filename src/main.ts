@@ -5,11 +5,19 @@ import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { CallAdminService } from './calls/call-admin-service.js';
+import { CallStore } from './calls/call-store.js';
+import { CallExportService } from './exports/call-export-service.js';
+import { SourceReportService } from './exports/source-report.js';
 import { HealthRegistry } from './health.js';
+import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } from './integrations/outbox-dispatcher.js';
+import { OutboxCallEventSink } from './integrations/outbox-sink.js';
+import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { packageVersion } from './version.js';
+import { adminApi } from './web/admin-api.js';
 import { healthRoutes } from './web/health-routes.js';
 import { buildHttpServer } from './web/server.js';
 
@@ -21,6 +29,8 @@ export interface AppOverrides {
   drachtio?: DrachtioConnection;
   /** Directory that relative paths in the config (SQLite file, recordings) are resolved against. */
   baseDir?: string;
+  /** Webhook/GA4 delivery tuning (tests shorten the poll and the backoff). */
+  dispatcher?: Partial<DispatcherOptions>;
 }
 
 export interface App {
@@ -32,6 +42,11 @@ export interface App {
   readonly http: FastifyInstance;
   readonly drachtio: DrachtioConnection;
   readonly numberSync: NumberSyncService;
+  /** Where the SIP call path publishes call.started/answered/completed/missed (persisted outbox). */
+  readonly callEvents: OutboxCallEventSink;
+  /** Delivers the outbox to webhooks and GA4; started by `start()`. */
+  readonly outbox: OutboxDispatcher;
+  readonly calls: CallAdminService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -54,6 +69,13 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const numberStore = new NumberStore();
   const numberSync = new NumberSyncService(db, numberStore, clock, logger.child({ component: 'numbers' }));
 
+  const callStore = new CallStore();
+  const outboxStore = new OutboxStore();
+  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...overrides.dispatcher };
+  const outbox = new OutboxDispatcher(db, outboxStore, config, clock, logger.child({ component: 'outbox' }), dispatcherOptions);
+  const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, dispatcherOptions.retry.giveUpAfterMs, () => outbox.wake());
+  const calls = new CallAdminService(db, callStore, config, clock, overrides.baseDir ?? process.cwd());
+
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
   health.register('database', async () => {
@@ -61,6 +83,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     return { state: 'up', detail: describeDatabase(config.current.database), critical: true };
   });
   health.register('drachtio', () => drachtio.state.get());
+  health.register('webhooks', () => outbox.health());
   health.register('freeswitch', () =>
     config.current.media.freeswitch
       ? { state: 'connecting', detail: 'media control is not wired yet' }
@@ -70,7 +93,15 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
-    plugins: [healthRoutes(health, packageVersion())],
+    plugins: [
+      healthRoutes(health, packageVersion()),
+      adminApi({
+        adminToken: () => config.current.http.adminToken,
+        calls,
+        exports: new CallExportService(db, config),
+        reports: new SourceReportService(db, config),
+      }),
+    ],
   });
 
   let started = false;
@@ -83,6 +114,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     http,
     drachtio,
     numberSync,
+    callEvents,
+    outbox,
+    calls,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);
@@ -95,6 +129,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await http.ready();
       }
       drachtio.start();
+      outbox.start();
       started = true;
     },
 
@@ -108,6 +143,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       if (started) {
         drachtio.stop();
         await http.close();
+        await outbox.stop();
       }
       await db.destroy();
       started = false;

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { CalltrackConfig } from '../config/schema.js';
 import type { CallRecord } from './call-record.js';
 
@@ -27,11 +26,13 @@ export function isTargetCall(call: Pick<CallRecord, 'targetCall' | 'answeredAt' 
   return call.targetCall ?? judgeTargetCall(call, rules);
 }
 
-/** The same definition as SQL (true/false on PostgreSQL, 1/0 on SQLite), for aggregate reports. */
-export function targetCallSql(db: Knex, rules: TargetCallRules): Knex.Raw {
+/** The same definition as an SQL expression (boolean on PostgreSQL, 1/0 on SQLite), for aggregate reports. */
+export function targetCallSql(rules: TargetCallRules): { sql: string; bindings: (number | boolean)[] } {
   const judged = rules.requireFirstCall
     ? 'answered_at IS NOT NULL AND talk_seconds >= ? AND first_call = ?'
     : 'answered_at IS NOT NULL AND talk_seconds >= ?';
-  const bindings = rules.requireFirstCall ? [rules.minTalkSeconds, true] : [rules.minTalkSeconds];
-  return db.raw(`CASE WHEN target_call IS NOT NULL THEN target_call = ? ELSE (${judged}) END`, [true, ...bindings]);
+  return {
+    sql: `CASE WHEN target_call IS NOT NULL THEN target_call = ? ELSE (${judged}) END`,
+    bindings: rules.requireFirstCall ? [true, rules.minTalkSeconds, true] : [true, rules.minTalkSeconds],
+  };
 }

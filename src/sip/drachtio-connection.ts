@@ -62,6 +62,28 @@ export class DrachtioConnection {
     if (!this.started) return;
     this.started = false;
     this.state.set('disabled', 'stopped');
-    this.srf.disconnect();
+    try {
+      this.srf.disconnect();
+    } catch (err) {
+      // drachtio-srf only disconnects an authenticated connection and asserts otherwise (server
+      // down, still retrying); its retry timer would then keep the process alive after SIGTERM.
+      this.logger.debug({ err }, 'no drachtio-server connection to close; stopping the reconnect loop');
+      stopReconnecting(this.srf);
+    }
   }
+}
+
+interface WireProtocolInternals {
+  closing?: boolean;
+  socket?: { destroy(): void };
+  reconnectVars?: { retryTimer?: NodeJS.Timeout | null };
+}
+
+/** Reaches into drachtio-srf 5.x (srf._app.client.wp) for what its public API cannot do: give up reconnecting. */
+function stopReconnecting(srf: Srf): void {
+  const wp = (srf as unknown as { _app?: { client?: { wp?: WireProtocolInternals } } })._app?.client?.wp;
+  if (!wp) return;
+  wp.closing = true;
+  if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
+  wp.socket?.destroy();
 }
