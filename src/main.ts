@@ -46,7 +46,8 @@ export interface App {
   readonly callEvents: OutboxCallEventSink;
   /** Delivers the outbox to webhooks and GA4; started by `start()`. */
   readonly outbox: OutboxDispatcher;
-  readonly calls: CallAdminService;
+  /** The admin API's calls service (listing, edits, recordings), for a future dashboard. */
+  readonly callAdmin: CallAdminService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -74,7 +75,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...overrides.dispatcher };
   const outbox = new OutboxDispatcher(db, outboxStore, config, clock, logger.child({ component: 'outbox' }), dispatcherOptions);
   const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, dispatcherOptions.retry.giveUpAfterMs, () => outbox.wake());
-  const calls = new CallAdminService(db, callStore, config, clock, overrides.baseDir ?? process.cwd());
+  const callAdmin = new CallAdminService(db, callStore, config, clock, overrides.baseDir ?? process.cwd());
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
@@ -97,7 +98,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       healthRoutes(health, packageVersion()),
       adminApi({
         adminToken: () => config.current.http.adminToken,
-        calls,
+        calls: callAdmin,
         exports: new CallExportService(db, config),
         reports: new SourceReportService(db, config),
       }),
@@ -116,7 +117,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     numberSync,
     callEvents,
     outbox,
-    calls,
+    callAdmin,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);
