@@ -3,6 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import type { LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../../src/clock.js';
 import { createApp, type App } from '../../src/main.js';
 import { makeCall, makeMissedCall, seedCalls } from '../support/calls.js';
@@ -78,7 +79,7 @@ describe('admin API', () => {
       let cursor: string | null = '';
       let pages = 0;
       while (cursor !== null) {
-        const res = await app.http.inject({
+        const res: LightMyRequestResponse = await app.http.inject({
           method: 'GET',
           url: `/v1/calls?from=2026-11-01&to=2026-11-30&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
           headers: auth,
