@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { configCommand } from './commands/config-check.js';
+import { exportCallsCommand } from './commands/export-calls.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
+import { reportSourcesCommand } from './commands/report-sources.js';
 import { serveCommand } from './commands/serve.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { handleCliError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
   program.addCommand(new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()));
+  program.addCommand(new Command('export').description('export calls (CSV, Yandex Metrica, Google Ads)').addCommand(exportCallsCommand()));
+  program.addCommand(new Command('report').description('reports on calls').addCommand(reportSourcesCommand()));
+  program.addCommand(webhooksCommand());
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
 }
