@@ -11,9 +11,15 @@ import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { CallAdminService } from './calls/call-admin-service.js';
+import { CallExportService } from './exports/call-export-service.js';
+import { SourceReportService } from './exports/source-report.js';
 import { HealthRegistry } from './health.js';
 import type { MediaPort } from './media/media-port.js';
 import { MediaService } from './media/media-service.js';
+import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } from './integrations/outbox-dispatcher.js';
+import { OutboxCallEventSink } from './integrations/outbox-sink.js';
+import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
 import { TrackingAttributor } from './tracking/attributor.js';
 import { CallHistory } from './tracking/call-history.js';
@@ -34,6 +40,7 @@ import { SnippetBuilder } from './snippet/snippet-builder.js';
 import { SnippetVisitService } from './snippet/snippet-visits.js';
 import { packageVersion } from './version.js';
 import { ampRoutes } from './web/amp-routes.js';
+import { adminApi } from './web/admin-api.js';
 import { healthRoutes } from './web/health-routes.js';
 import { metricsRoutes } from './web/metrics-routes.js';
 import { buildHttpServer } from './web/server.js';
@@ -71,6 +78,8 @@ export interface AppOverrides {
   ringTimeoutMs?: number;
   /** Hold policy and attribution tie-breaks: the product's unless the attribution simulator compares others. */
   strategy?: TrackingStrategy;
+  /** Webhook/GA4 delivery tuning (tests shorten the poll and the backoff). */
+  dispatcher?: Partial<DispatcherOptions>;
 }
 
 export interface App {
@@ -92,6 +101,12 @@ export interface App {
   readonly sip: SipApp;
   readonly calls: CallRecorder;
   readonly metrics: Registry;
+  /** Where the SIP call path publishes call.started/answered/completed/missed (persisted outbox). */
+  readonly callEvents: OutboxCallEventSink;
+  /** Delivers the outbox to webhooks and GA4; started by `start()`. */
+  readonly outbox: OutboxDispatcher;
+  /** The admin API's calls service (listing, edits, recordings), for a future dashboard. */
+  readonly callAdmin: CallAdminService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -136,17 +151,24 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents, holds: holdStore });
   const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
+  const callStore = new CallStore();
+  const outboxStore = new OutboxStore();
+  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...overrides.dispatcher };
+  const outbox = new OutboxDispatcher(db, outboxStore, config, clock, logger.child({ component: 'outbox' }), dispatcherOptions);
+  const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, dispatcherOptions.retry.giveUpAfterMs, () => outbox.wake());
+  const callAdmin = new CallAdminService(db, callStore, config, clock, overrides.baseDir ?? process.cwd());
+
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
   const metrics = new Registry();
   const journal = new CallJournal(path.resolve(overrides.baseDir ?? process.cwd(), cfg.sip.journalFile));
-  const calls = new CallRecorder(db, new CallStore(), journal, logger.child({ component: 'calls' }));
+  const calls = new CallRecorder(db, callStore, journal, logger.child({ component: 'calls' }));
   const sip = new SipApp({
     srf: drachtio.srf,
     config: () => config.current,
     attributor: overrides.attributor ?? attributor,
     recorder: calls,
-    events: overrides.events,
+    events: overrides.events ?? callEvents,
     media: overrides.mediaPath ?? passThroughMedia,
     metrics: new SipMetrics(metrics),
     clock,
@@ -176,6 +198,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   });
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());
+  health.register('webhooks', () => outbox.health());
 
   const http = await buildHttpServer({
     http: cfg.http,
@@ -186,6 +209,12 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       visitRoutes({ visits, config, clock }),
       snippetRoutes({ config, clock, builder: new SnippetBuilder(), service: snippetVisits }),
       ampRoutes({ visits, config, clock }),
+      adminApi({
+        adminToken: () => config.current.http.adminToken,
+        calls: callAdmin,
+        exports: new CallExportService(db, config),
+        reports: new SourceReportService(db, config),
+      }),
     ],
   });
 
@@ -207,6 +236,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     sip,
     calls,
     metrics,
+    callEvents,
+    outbox,
+    callAdmin,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);
@@ -223,6 +255,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await http.ready();
       }
       drachtio.start();
+      outbox.start();
       media.start();
       started = true;
     },
@@ -240,6 +273,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         media.stop();
         drachtio.stop();
         await http.close();
+        await outbox.stop();
       }
       clearInterval(journalTimer);
       await calls.flush();

@@ -146,6 +146,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
     targetCallSeconds: z.number().int().min(0).default(30),
     repeatCallDays: z.number().int().min(0).default(30),
+    targetRequiresFirstCall: z.boolean().default(false),
     // 60, not 10: callers ring up to an hour after leaving, and a number freed free-longest-first
     // is rarely reused that soon (bench/attribution, BENCHMARKS.md: 95.5% accuracy at 10 min,
     // 100% at 60 min on the same pool).
@@ -216,6 +217,20 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     revealLabel: z.string().min(1).max(60).default('Show number'),
   });
 
+  const exportsSection = z.strictObject({
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'expected an IANA time zone such as "Europe/Moscow" or "UTC"')
+      .default('UTC'),
+    googleAds: z
+      .strictObject({
+        conversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads'),
+        conversionValue: z.number().min(0).optional(),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as "RUB", "USD" or "EUR"').optional(),
+      })
+      .optional(),
+  });
+
   const log = z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
@@ -232,10 +247,20 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       webhooks: z.array(webhook).default([]),
       analytics: analytics.prefault({}),
       snippet: snippet.prefault({}),
+      exports: exportsSection.prefault({}),
       log: log.prefault({}),
     })
     .superRefine(checkCrossReferences)
     .superRefine(checkSnippetNumbers);
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;
