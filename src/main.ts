@@ -15,6 +15,8 @@ import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
 import { PoolReportService } from './tracking/pool-report.js';
+import { BulkVisitWriter } from './tracking/bulk-visit-writer.js';
+import { VisitGroupCommit } from './tracking/visit-group-commit.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { packageVersion } from './version.js';
@@ -83,7 +85,18 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   // Several calltrack nodes may share one PostgreSQL database: lock rows while allocating.
   const lockRows = databaseClient(db) === 'pg';
   const allocator = new NumberAllocator(holdStore, poolEvents, lockRows);
-  const visits = new VisitService({
+  // SQLite: new visits are group-committed (one transaction for all that arrive while one
+  // runs). PostgreSQL keeps a transaction per visit, with SKIP LOCKED across nodes.
+  const groupCommit = lockRows
+    ? undefined
+    : new VisitGroupCommit({
+        db,
+        clock,
+        logger: logger.child({ component: 'visits' }),
+        writer: new BulkVisitWriter(allocator, visitStore),
+        startOne: (trx, prepared) => visits.startPrepared(trx, prepared),
+      });
+  const visits: VisitService = new VisitService({
     db,
     config,
     clock,
@@ -93,6 +106,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     holds: holdStore,
     allocator,
     lockRows,
+    groupCommit,
   });
   const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory });
   const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
