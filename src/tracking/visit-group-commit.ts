@@ -64,6 +64,9 @@ export class VisitGroupCommit implements NewVisitCommitter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxGroup);
         await this.commit(batch);
+        // The commit's callback ran ahead of requests whose bytes already arrived in the same
+        // turn of the event loop: let them reach the queue and join the next batch.
+        await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.running = false;
