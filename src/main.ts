@@ -174,6 +174,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         drachtio.stop();
         await http.close();
       }
+      await groupCommit?.close();
       await db.destroy();
       started = false;
     },

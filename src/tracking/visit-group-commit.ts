@@ -59,6 +59,11 @@ export class VisitGroupCommit implements NewVisitCommitter {
     });
   }
 
+  /** Before the database is destroyed (after the HTTP server stopped taking visits). */
+  close(): Promise<void> {
+    return this.d.writer.close();
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
