@@ -34,6 +34,8 @@ import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
 import { PoolReportService } from './tracking/pool-report.js';
 import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
+import { BulkVisitWriter } from './tracking/bulk-visit-writer.js';
+import { VisitGroupCommit } from './tracking/visit-group-commit.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { SnippetBuilder } from './snippet/snippet-builder.js';
@@ -136,7 +138,18 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const lockRows = databaseClient(db) === 'pg';
   const strategy = overrides.strategy ?? PRODUCT_STRATEGY;
   const allocator = new NumberAllocator(holdStore, poolEvents, lockRows, strategy.hold);
-  const visits = new VisitService({
+  // SQLite: new visits are group-committed (one transaction for all that arrive while one
+  // runs). PostgreSQL keeps a transaction per visit, with SKIP LOCKED across nodes.
+  const groupCommit = lockRows
+    ? undefined
+    : new VisitGroupCommit({
+        db,
+        clock,
+        logger: logger.child({ component: 'visits' }),
+        writer: new BulkVisitWriter(allocator, visitStore),
+        startOne: (trx, prepared) => visits.startPrepared(trx, prepared),
+      });
+  const visits: VisitService = new VisitService({
     db,
     config,
     clock,
@@ -146,6 +159,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     holds: holdStore,
     allocator,
     lockRows,
+    groupCommit,
   });
   const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory, strategy });
   const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents, holds: holdStore });
@@ -275,6 +289,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await http.close();
         await outbox.stop();
       }
+      await groupCommit?.close();
       clearInterval(journalTimer);
       await calls.flush();
       await db.destroy();
