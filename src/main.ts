@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
-import { createDatabase, describeDatabase, type Database } from './db/connect.js';
+import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { CallAdminService } from './calls/call-admin-service.js';
 import { CallStore } from './calls/call-store.js';
@@ -14,12 +14,29 @@ import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } 
 import { OutboxCallEventSink } from './integrations/outbox-sink.js';
 import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
+import { TrackingAttributor } from './tracking/attributor.js';
+import { CallHistory } from './tracking/call-history.js';
+import { HoldStore } from './tracking/hold-store.js';
+import { NumberAllocator } from './tracking/number-allocator.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
+import { PoolEventStore } from './tracking/pool-event-store.js';
+import { PoolReportService } from './tracking/pool-report.js';
+import { VisitService } from './tracking/visit-service.js';
+import { VisitStore } from './tracking/visit-store.js';
 import { packageVersion } from './version.js';
 import { adminApi } from './web/admin-api.js';
 import { healthRoutes } from './web/health-routes.js';
 import { buildHttpServer } from './web/server.js';
+import { visitRoutes } from './web/visit-routes.js';
+
+function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
+}
 
 /** What tests (and the CLI) may swap in; anything left out is built from the config. */
 export interface AppOverrides {
@@ -48,6 +65,12 @@ export interface App {
   readonly outbox: OutboxDispatcher;
   /** The admin API's calls service (listing, edits, recordings), for a future dashboard. */
   readonly callAdmin: CallAdminService;
+  /** Website visits and their numbers (the public visit API calls this). */
+  readonly visits: VisitService;
+  /** Which visit or source a call belongs to: the SIP call path and `calltrack attribute`. */
+  readonly attributor: TrackingAttributor;
+  /** `numbers list` and `pools status`. */
+  readonly poolReports: PoolReportService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -69,6 +92,26 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   const numberStore = new NumberStore();
   const numberSync = new NumberSyncService(db, numberStore, clock, logger.child({ component: 'numbers' }));
+  const holdStore = new HoldStore();
+  const visitStore = new VisitStore();
+  const poolEvents = new PoolEventStore();
+  const callHistory = new CallHistory();
+  // Several calltrack nodes may share one PostgreSQL database: lock rows while allocating.
+  const lockRows = databaseClient(db) === 'pg';
+  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows);
+  const visits = new VisitService({
+    db,
+    config,
+    clock,
+    logger: logger.child({ component: 'visits' }),
+    visits: visitStore,
+    numbers: numberStore,
+    holds: holdStore,
+    allocator,
+    lockRows,
+  });
+  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory });
+  const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
   const callStore = new CallStore();
   const outboxStore = new OutboxStore();
@@ -80,8 +123,13 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
   health.register('database', async () => {
-    await db.raw('select 1');
-    return { state: 'up', detail: describeDatabase(config.current.database), critical: true };
+    const where = describeDatabase(config.current.database);
+    try {
+      await withTimeout(db.raw('select 1'), 3000, 'no answer within 3 s');
+      return { state: 'up', detail: where, critical: true };
+    } catch (err) {
+      return { state: 'down', detail: `${where}: ${err instanceof Error ? err.message : String(err)}`, critical: true };
+    }
   });
   health.register('drachtio', () => drachtio.state.get());
   health.register('webhooks', () => outbox.health());
@@ -96,6 +144,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     logger,
     plugins: [
       healthRoutes(health, packageVersion()),
+      visitRoutes({ visits, config, clock }),
       adminApi({
         adminToken: () => config.current.http.adminToken,
         calls: callAdmin,
@@ -118,6 +167,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     callEvents,
     outbox,
     callAdmin,
+    visits,
+    attributor,
+    poolReports,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);

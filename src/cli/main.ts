@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
+import { attributeCommand } from './commands/attribute.js';
 import { configCommand } from './commands/config-check.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
 import { serveCommand } from './commands/serve.js';
+import { numbersListCommand, poolsCommand } from './commands/tracking-reports.js';
 import { handleCliError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -18,7 +20,11 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
-  program.addCommand(new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()));
+  program.addCommand(
+    new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()).addCommand(numbersListCommand()),
+  );
+  program.addCommand(poolsCommand());
+  program.addCommand(attributeCommand());
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
 }

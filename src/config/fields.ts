@@ -28,7 +28,23 @@ export function phoneField(defaultCountry: CountryCode | undefined) {
 /** `forwardTo` may be one number or a list tried in order (failover). Always a list after parsing. */
 export function forwardField(defaultCountry: CountryCode | undefined) {
   const phone = phoneField(defaultCountry);
-  return z.union([z.array(phone).min(1, 'needs at least one number'), phone]).transform((v) => (Array.isArray(v) ? v : [v]));
+  // Not a z.union: a union reports only "Invalid input" and loses the phone field's message.
+  return z.unknown().pipe(
+    z.custom<unknown>().transform((value, ctx): E164[] => {
+      const items = Array.isArray(value) ? value : [value];
+      if (items.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'needs at least one number' });
+        return z.NEVER;
+      }
+      const out: E164[] = [];
+      items.forEach((item, i) => {
+        const result = phone.safeParse(item);
+        if (result.success) out.push(result.data);
+        else for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: Array.isArray(value) ? [i] : [] });
+      });
+      return out;
+    }),
+  );
 }
 
 export const portField = z.number().int().min(1).max(65535);

@@ -41,12 +41,20 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
 
   const http = z.strictObject({
     host: hostField.default('0.0.0.0'),
-    port: portField.default(8080),
+    port: z.number().int().min(0, 'expected a port 1-65535 (0 = any free port)').max(65535).default(8080),
     publicUrl: httpUrlField.optional(),
     corsOrigins: z.array(originField).default([]),
     adminToken: z.string().min(16, 'must be at least 16 characters (use a long random string)').optional(),
     bodyLimitBytes: z.number().int().min(1024).max(1048576).default(16384),
     trustProxy: z.boolean().default(false),
+    // Per client IP, on POST /v1/visits: past `max` new visits in `windowSeconds`, a visit is
+    // shown the fallback number (never an error page), so one address cannot drain a pool.
+    rateLimit: z
+      .strictObject({
+        max: z.number().int().min(1).default(30),
+        windowSeconds: z.number().int().min(1).max(86400).default(60),
+      })
+      .prefault({}),
   });
 
   const trunk = z.strictObject({

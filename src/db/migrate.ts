@@ -57,6 +57,7 @@ export async function rollbackLastBatch(db: Database, dir = MIGRATIONS_DIR): Pro
 }
 
 export async function pendingMigrations(db: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const [, pending] = (await db.migrate.list(options(dir))) as [unknown, { file: string }[]];
-  return pending.map((p) => p.file.replace(/\.ts$/, ''));
+  // With a custom source, knex lists pending migrations as whatever getMigrations returned.
+  const [, pending] = (await db.migrate.list(options(dir))) as [unknown, (string | { file: string })[]];
+  return pending.map((p) => (typeof p === 'string' ? p : p.file).replace(/\.ts$/, ''));
 }

@@ -61,29 +61,25 @@ export class DrachtioConnection {
   stop(): void {
     if (!this.started) return;
     this.started = false;
+    const wasUp = this.state.get().state === 'up';
     this.state.set('disabled', 'stopped');
-    try {
+    if (wasUp) {
       this.srf.disconnect();
-    } catch (err) {
-      // drachtio-srf only disconnects an authenticated connection and asserts otherwise (server
-      // down, still retrying); its retry timer would then keep the process alive after SIGTERM.
-      this.logger.debug({ err }, 'no drachtio-server connection to close; stopping the reconnect loop');
-      stopReconnecting(this.srf);
+      return;
     }
+    // Not connected: srf.disconnect() asserts on the missing socket and leaves drachtio-srf's
+    // retry timer running, which would keep the process alive. Stop the wire protocol directly.
+    const wp = (this.srf as unknown as { app?: { client?: { wp?: PendingWireProtocol } } }).app?.client?.wp;
+    if (!wp) return;
+    wp.closing = true;
+    if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
+    wp.socket?.destroy();
   }
 }
 
-interface WireProtocolInternals {
-  closing?: boolean;
-  socket?: { destroy(): void };
+/** The parts of drachtio-srf's WireProtocol (lib/wire-protocol.js) that stop() touches. */
+interface PendingWireProtocol {
+  closing: boolean;
   reconnectVars?: { retryTimer?: NodeJS.Timeout | null };
-}
-
-/** Reaches into drachtio-srf 5.x (srf._app.client.wp) for what its public API cannot do: give up reconnecting. */
-function stopReconnecting(srf: Srf): void {
-  const wp = (srf as unknown as { _app?: { client?: { wp?: WireProtocolInternals } } })._app?.client?.wp;
-  if (!wp) return;
-  wp.closing = true;
-  if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer);
-  wp.socket?.destroy();
+  socket?: { destroy(): void };
 }

@@ -4,7 +4,7 @@ import type { NumberDefinition, TrackingNumber } from './number-records.js';
 const TABLE = 'tracking_numbers';
 const CHANGES = 'tracking_number_changes';
 
-interface NumberRow {
+export interface NumberRow {
   id: number;
   number: string;
   kind: TrackingNumber['kind'];

@@ -5,6 +5,7 @@ import type { CallRecord } from '../../src/calls/call-record.js';
 import { CallStore } from '../../src/calls/call-store.js';
 import { createDatabase, type Database } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Attribution } from '../../src/tracking/attribution-types.js';
 
 /** A finished, answered call with attribution; override what the test is about. */
 export function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
@@ -86,4 +87,54 @@ export async function seedCalls(db: Database, calls: CallRecord[]): Promise<void
   await db.transaction(async (trx) => {
     for (const call of calls) await store.insert(trx, call);
   });
+}
+
+/** A finished call row carrying `attribution`, as the SIP path would write it. */
+export function callFrom(attribution: Attribution, caller: string | null, at: number): CallRecord {
+  return {
+    id: randomUUID(),
+    sipCallId: randomUUID(),
+    trackingNumber: attribution.trackingNumber,
+    trackingNumberId: attribution.trackingNumberId,
+    callerNumber: caller,
+    forwardedTo: attribution.forwardTo[0] ?? null,
+    trunk: 'carrier',
+    startedAt: at,
+    ringingAt: null,
+    answeredAt: null,
+    endedAt: at + 60_000,
+    status: 'answered',
+    sipCode: 200,
+    hangupBy: 'caller',
+    ringSeconds: 3,
+    talkSeconds: 57,
+    attributionType: attribution.type,
+    poolName: attribution.poolName,
+    visitId: attribution.visitId,
+    late: attribution.late,
+    source: attribution.source,
+    medium: attribution.medium,
+    campaign: attribution.campaign,
+    term: attribution.term,
+    content: attribution.content,
+    referrer: attribution.referrer,
+    landingPage: attribution.landingPage,
+    gaClientId: attribution.gaClientId,
+    ymClientId: attribution.ymClientId,
+    gclid: attribution.gclid,
+    yclid: attribution.yclid,
+    firstCall: attribution.firstCall,
+    targetCall: true,
+    firstTouch: attribution.firstTouch,
+    tags: [],
+    note: null,
+    dealValue: null,
+    recordingStatus: null,
+    recordingError: null,
+    recordingPath: null,
+    recordingSize: null,
+    recordingDuration: null,
+    createdAt: at,
+    updatedAt: at,
+  };
 }

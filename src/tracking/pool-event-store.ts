@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+
+type Executor = Knex | Knex.Transaction;
+
+const EVENTS = 'pool_events';
+
+/**
+ * What pool sizing is judged on:
+ * - `exhausted`: a visit wanted a number and every one was held (always recorded);
+ * - `fallback`: the visit was then shown the fallback number;
+ * - `taken-over`: the visit took the longest-idle hold instead (`onExhausted: reuse-oldest`);
+ * - `bot`: a crawler was shown the fallback number (not a sizing problem);
+ * - `rate-limited`: an address past `http.rateLimit` was shown the fallback number.
+ */
+export type PoolEventKind = 'exhausted' | 'fallback' | 'taken-over' | 'bot' | 'rate-limited';
+
+export interface PoolEvent {
+  poolName: string;
+  kind: PoolEventKind;
+  visitId: string | null;
+  heldCount: number | null;
+  at: number;
+}
+
+export class PoolEventStore {
+  async record(q: Executor, event: PoolEvent): Promise<void> {
+    await q(EVENTS).insert({
+      pool_name: event.poolName,
+      kind: event.kind,
+      visit_id: event.visitId,
+      held_count: event.heldCount,
+      at: event.at,
+    });
+  }
+
+  /** Events of each kind for the pool since `since` (inclusive). */
+  async countByKind(q: Executor, poolName: string, since: number): Promise<Record<PoolEventKind, number>> {
+    const rows = (await q(EVENTS)
+      .select('kind')
+      .count({ n: '*' })
+      .where({ pool_name: poolName })
+      .andWhere('at', '>=', since)
+      .groupBy('kind')) as { kind: PoolEventKind; n: number | string }[];
+    const counts: Record<PoolEventKind, number> = { exhausted: 0, fallback: 0, 'taken-over': 0, bot: 0, 'rate-limited': 0 };
+    for (const r of rows) counts[r.kind] = Number(r.n);
+    return counts;
+  }
+
+  async list(q: Executor, poolName: string): Promise<PoolEvent[]> {
+    const rows = (await q(EVENTS).where({ pool_name: poolName }).orderBy('id')) as {
+      pool_name: string;
+      kind: PoolEventKind;
+      visit_id: string | null;
+      held_count: number | null;
+      at: number;
+    }[];
+    return rows.map((r) => ({ poolName: r.pool_name, kind: r.kind, visitId: r.visit_id, heldCount: r.held_count, at: r.at }));
+  }
+}

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { LiveConfig } from '../config/live-config.js';
+import type { CalltrackConfig, PoolConfig } from '../config/schema.js';
+import type { Database } from '../db/connect.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import { isBotUserAgent } from './bots.js';
+import type { HoldStore } from './hold-store.js';
+import { minutes, type Allocation, type NumberAllocator } from './number-allocator.js';
+import type { NumberStore } from './number-store.js';
+import { selectPool, selectStaticNumber, type VisitFacts } from './pool-match.js';
+import { classifyVisit, DIRECT, type VisitSource } from './visit-source.js';
+import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
+
+export interface NewVisitInput {
+  visitorId?: string | undefined;
+  url: string;
+  referrer?: string | undefined;
+  gaClientId?: string | undefined;
+  ymClientId?: string | undefined;
+  region?: string | undefined;
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+  /** The edge's per-address limit was exceeded: show the fallback, take no pool number. */
+  rateLimited?: boolean;
+}
+
+export interface ShownNumber {
+  visitId: string;
+  visitorId: string;
+  number: string | null;
+  pool: string | null;
+  type: ShownNumberType;
+  holdUntil: number | null;
+}
+
+export interface VisitServiceDeps {
+  db: Database;
+  config: LiveConfig;
+  clock: Clock;
+  logger: Logger;
+  visits: VisitStore;
+  numbers: NumberStore;
+  holds: HoldStore;
+  allocator: NumberAllocator;
+  /** PostgreSQL: lock the visitor's held number while deciding (see HoldStore). */
+  lockRows: boolean;
+  /** A ping after this long without activity gets 404 and the page starts a new visit. */
+  visitExpiryMs?: number;
+}
+
+export const DEFAULT_VISIT_EXPIRY_MS = 24 * 60 * 60_000;
+
+/**
+ * Website visits: which number a visit is shown, and keeping its hold alive while the page is
+ * open. Each call is one transaction, so a visit row never exists without its number.
+ */
+export class VisitService {
+  private readonly expiryMs: number;
+
+  constructor(private readonly d: VisitServiceDeps) {
+    this.expiryMs = d.visitExpiryMs ?? DEFAULT_VISIT_EXPIRY_MS;
+  }
+
+  async startVisit(input: NewVisitInput): Promise<ShownNumber> {
+    const cfg = this.d.config.current;
+    const now = this.d.clock.now();
+    const source = classifyVisit(parseLandingUrl(input.url), input.referrer);
+    const facts: VisitFacts = { host: source.siteHost, path: source.path, ...pick(source), region: input.region?.trim() || null };
+    const pool = selectPool(cfg.pools, facts);
+    const isBot = isBotUserAgent(input.userAgent);
+    const visitorId = input.visitorId ?? randomUUID();
+    const visit = newVisitRecord(randomUUID(), visitorId, input, source, facts, isBot, now);
+
+    return this.d.db.transaction(async (trx) => {
+      if (pool && !isBot && !input.rateLimited && input.visitorId) {
+        const continued = await this.continueVisitor(trx, cfg, pool, visit, source);
+        if (continued) return continued;
+      }
+      await this.d.visits.insert(trx, visit);
+      let shown: Omit<Allocation, 'type'> & { type: ShownNumberType };
+      if (!pool) {
+        const fixed = selectStaticNumber(cfg.numbers, facts);
+        shown = fixed ? { type: 'static', number: fixed.number, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
+      } else if (isBot || input.rateLimited) {
+        shown = await this.d.allocator.showFallback(trx, pool, visit.id, now, isBot ? 'bot' : 'rate-limited');
+      } else {
+        shown = await this.d.allocator.allocate(trx, pool, visit.id, now);
+      }
+      await this.d.visits.setShownNumber(trx, visit.id, { poolName: pool?.name ?? null, number: shown.number, numberType: shown.type });
+      return { visitId: visit.id, visitorId, number: shown.number, pool: pool?.name ?? null, type: shown.type, holdUntil: shown.holdUntil };
+    });
+  }
+
+  /**
+   * The same visitor asking again while holding a number keeps it. Without new campaign
+   * evidence (a direct return, another tab) it is the same visit; a new ad click starts a new
+   * visit and the hold moves to it, so a call is credited to the latest ad (last touch).
+   */
+  private async continueVisitor(trx: Knex.Transaction, cfg: CalltrackConfig, pool: PoolConfig, visit: VisitRecord, source: VisitSource) {
+    const now = visit.createdAt;
+    const held = await this.d.holds.heldByVisitor(trx, visit.visitorId, now, this.d.lockRows);
+    if (!held?.holdVisitId) return null;
+    const heldPool = cfg.pools.find((p) => p.name === held.poolName) ?? pool;
+    const previous = await this.d.visits.findById(trx, held.holdVisitId);
+    if (previous && isSameCampaign(previous, source)) {
+      const until = Math.max(now + minutes(heldPool.holdMinutes), held.holdUntil ?? 0);
+      await this.d.holds.setHoldEnd(trx, held.id, previous.id, until);
+      await this.d.visits.recordActivity(trx, previous.id, now, visit.landingUrl);
+      return { visitId: previous.id, visitorId: visit.visitorId, number: held.number, pool: heldPool.name, type: 'dynamic' as const, holdUntil: until };
+    }
+    await this.d.visits.insert(trx, { ...visit, poolName: heldPool.name, number: held.number, numberType: 'dynamic' });
+    const shown = await this.d.allocator.handOver(trx, heldPool, held, visit.id, now);
+    return { visitId: visit.id, visitorId: visit.visitorId, number: shown.number, pool: heldPool.name, type: 'dynamic' as const, holdUntil: shown.holdUntil };
+  }
+
+  /** The page is still open: extend the hold (or regain a number if it lapsed) and record the page. */
+  async ping(visitId: string, url?: string): Promise<{ number: string | null; type: ShownNumberType; holdUntil: number | null }> {
+    const cfg = this.d.config.current;
+    const now = this.d.clock.now();
+    return this.d.db.transaction(async (trx) => {
+      const visit = await this.liveVisit(trx, visitId, now);
+      await this.d.visits.recordActivity(trx, visit.id, now, url ?? null);
+      const pool = cfg.pools.find((p) => p.name === visit.poolName);
+      if (visit.numberType !== 'dynamic' || !pool || !visit.number) {
+        return { number: visit.number, type: visit.numberType, holdUntil: null };
+      }
+      const current = await this.d.numbers.findByNumber(trx, visit.number);
+      const regained = current ? await this.d.allocator.regain(trx, pool, current, visit.id, now) : null;
+      // The number went to someone else while the page slept: the page shows a new one.
+      const shown = regained ?? (await this.d.allocator.allocate(trx, pool, visit.id, now));
+      if (shown.number !== visit.number || shown.type !== visit.numberType) {
+        this.d.logger.debug({ visitId, from: visit.number, to: shown.number }, 'visit lost its number while idle; showing another');
+        await this.d.visits.setShownNumber(trx, visit.id, { poolName: pool.name, number: shown.number, numberType: shown.type });
+      }
+      return { number: shown.number, type: shown.type, holdUntil: shown.holdUntil };
+    });
+  }
+
+  /** The visitor left: the hold now ends `holdMinutes` from now (they may still call). */
+  async release(visitId: string): Promise<void> {
+    const cfg = this.d.config.current;
+    const now = this.d.clock.now();
+    await this.d.db.transaction(async (trx) => {
+      const visit = await this.liveVisit(trx, visitId, now);
+      const pool = cfg.pools.find((p) => p.name === visit.poolName);
+      if (visit.numberType !== 'dynamic' || !visit.number || !pool) return;
+      const number = await this.d.numbers.findByNumber(trx, visit.number);
+      if (!number || number.holdVisitId !== visit.id || (number.holdUntil ?? 0) <= now) return;
+      await this.d.holds.setHoldEnd(trx, number.id, visit.id, now + minutes(pool.holdMinutes), now);
+    });
+  }
+
+  async findVisit(visitId: string): Promise<VisitRecord | undefined> {
+    return this.d.visits.findById(this.d.db, visitId);
+  }
+
+  private async liveVisit(trx: Knex.Transaction, visitId: string, now: number): Promise<VisitRecord> {
+    const visit = await this.d.visits.findById(trx, visitId);
+    if (!visit) throw new NotFoundError(`visit ${visitId} does not exist: start a new one with POST /v1/visits`);
+    if (now - visit.lastSeenAt > this.expiryMs) {
+      throw new NotFoundError(`visit ${visitId} expired (no activity for ${Math.round((now - visit.lastSeenAt) / 3_600_000)} h): start a new one`);
+    }
+    return visit;
+  }
+}
+
+function parseLandingUrl(raw: string): URL {
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
+  } catch {
+    // reported below
+  }
+  throw new InvalidInputError('body.url: expected the absolute http(s) URL of the page (location.href)', { field: 'body.url' });
+}
+
+function pick(s: VisitSource) {
+  return { source: s.source, medium: s.medium, campaign: s.campaign, term: s.term };
+}
+
+function isSameCampaign(previous: VisitRecord, next: VisitSource): boolean {
+  if (next.source === DIRECT.source && next.medium === DIRECT.medium) return true;
+  return previous.source === next.source && previous.medium === next.medium && previous.campaign === next.campaign;
+}
+
+function newVisitRecord(id: string, visitorId: string, input: NewVisitInput, s: VisitSource, facts: VisitFacts, isBot: boolean, now: number): VisitRecord {
+  return {
+    id,
+    visitorId,
+    siteHost: s.siteHost,
+    landingUrl: input.url,
+    referrer: input.referrer || null,
+    utmSource: s.utmSource,
+    utmMedium: s.utmMedium,
+    utmCampaign: s.utmCampaign,
+    utmTerm: s.utmTerm,
+    utmContent: s.utmContent,
+    gclid: s.gclid,
+    yclid: s.yclid,
+    fbclid: s.fbclid,
+    source: s.source,
+    medium: s.medium,
+    campaign: s.campaign,
+    term: s.term,
+    content: s.content,
+    gaClientId: input.gaClientId ?? null,
+    ymClientId: input.ymClientId ?? null,
+    userAgent: input.userAgent ?? null,
+    ip: input.ip ?? null,
+    region: facts.region,
+    isBot,
+    poolName: null,
+    number: null,
+    numberType: 'none',
+    pagesSeen: 1,
+    createdAt: now,
+    lastSeenAt: now,
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Where a website visit came from, worked out from its landing URL and referrer.
+ * Order of evidence: utm_* tags (the advertiser said so), then ad click ids (gclid, yclid,
+ * fbclid), then the referrer (search engine = organic, social network = social, another site
+ * = referral), else direct. The raw values are kept beside the result.
+ */
+export interface VisitSource {
+  siteHost: string;
+  path: string;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+  gclid: string | null;
+  yclid: string | null;
+  fbclid: string | null;
+  source: string;
+  medium: string;
+  campaign: string | null;
+  term: string | null;
+  content: string | null;
+}
+
+// Host suffix (after stripping "www.") → the name reported as the source.
+const SEARCH_ENGINES: [RegExp, string][] = [
+  [/(^|\.)google\.[a-z.]+$/, 'google'],
+  [/(^|\.)(yandex\.[a-z.]+|ya\.ru)$/, 'yandex'],
+  [/(^|\.)bing\.com$/, 'bing'],
+  [/(^|\.)duckduckgo\.com$/, 'duckduckgo'],
+  [/^go\.mail\.ru$|^search\.mail\.ru$/, 'mail.ru'],
+  [/(^|\.)baidu\.com$/, 'baidu'],
+  [/(^|\.)search\.yahoo\.[a-z.]+$|^yahoo\.[a-z.]+$/, 'yahoo'],
+  [/(^|\.)ecosia\.org$/, 'ecosia'],
+  [/(^|\.)startpage\.com$/, 'startpage'],
+  [/(^|\.)qwant\.com$/, 'qwant'],
+  [/(^|\.)seznam\.cz$/, 'seznam'],
+  [/(^|\.)naver\.com$/, 'naver'],
+  [/^nova\.rambler\.ru$/, 'rambler'],
+  [/(^|\.)sogou\.com$|(^|\.)so\.com$/, 'sogou'],
+];
+
+const SOCIAL_NETWORKS: [RegExp, string][] = [
+  [/(^|\.)(facebook\.com|fb\.com|fb\.me)$/, 'facebook'],
+  [/(^|\.)instagram\.com$/, 'instagram'],
+  [/(^|\.)(twitter\.com|x\.com|t\.co)$/, 'twitter'],
+  [/(^|\.)(vk\.com|vk\.ru|vkontakte\.ru)$/, 'vk'],
+  [/(^|\.)ok\.ru$|(^|\.)odnoklassniki\.ru$/, 'ok'],
+  [/(^|\.)(linkedin\.com|lnkd\.in)$/, 'linkedin'],
+  [/(^|\.)(t\.me|telegram\.org)$/, 'telegram'],
+  [/(^|\.)(youtube\.com|youtu\.be)$/, 'youtube'],
+  [/(^|\.)tiktok\.com$/, 'tiktok'],
+  [/(^|\.)pinterest\.[a-z.]+$/, 'pinterest'],
+  [/(^|\.)reddit\.com$/, 'reddit'],
+  [/(^|\.)(whatsapp\.com|wa\.me)$/, 'whatsapp'],
+  [/(^|\.)dzen\.ru$/, 'dzen'],
+];
+
+export const DIRECT = { source: '(direct)', medium: '(none)' } as const;
+
+/** Parses the landing URL (must be http/https) and classifies the visit. */
+export function classifyVisit(landingUrl: URL, referrer: string | null | undefined): VisitSource {
+  const q = landingUrl.searchParams;
+  const param = (name: string) => {
+    const v = q.get(name)?.trim();
+    return v ? v.slice(0, 255) : null;
+  };
+  const raw = {
+    siteHost: landingUrl.hostname.toLowerCase(),
+    path: landingUrl.pathname,
+    utmSource: param('utm_source'),
+    utmMedium: param('utm_medium'),
+    utmCampaign: param('utm_campaign'),
+    utmTerm: param('utm_term'),
+    utmContent: param('utm_content'),
+    gclid: param('gclid'),
+    yclid: param('yclid'),
+    fbclid: param('fbclid'),
+  };
+  const tags = { campaign: raw.utmCampaign, term: raw.utmTerm, content: raw.utmContent };
+  if (raw.utmSource) return { ...raw, ...tags, source: raw.utmSource, medium: raw.utmMedium ?? '(not set)' };
+  const byEvidence = clickIdSource(raw) ?? referrerSource(referrer, raw.siteHost);
+  return { ...raw, ...tags, ...byEvidence, medium: raw.utmMedium ?? byEvidence.medium };
+}
+
+function clickIdSource(raw: { gclid: string | null; yclid: string | null; fbclid: string | null }) {
+  if (raw.gclid) return { source: 'google', medium: 'cpc' };
+  if (raw.yclid) return { source: 'yandex', medium: 'cpc' };
+  if (raw.fbclid) return { source: 'facebook', medium: 'paid-social' };
+  return null;
+}
+
+function referrerSource(referrer: string | null | undefined, siteHost: string): { source: string; medium: string } {
+  if (!referrer) return { ...DIRECT };
+  let host: string;
+  try {
+    const u = new URL(referrer);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ...DIRECT };
+    host = u.hostname.toLowerCase().replace(/^www\./, '');
+  } catch {
+    return { ...DIRECT };
+  }
+  // Navigation inside the site itself says nothing about where the visitor came from.
+  if (host === siteHost.replace(/^www\./, '')) return { ...DIRECT };
+  for (const [pattern, name] of SEARCH_ENGINES) if (pattern.test(host)) return { source: name, medium: 'organic' };
+  for (const [pattern, name] of SOCIAL_NETWORKS) if (pattern.test(host)) return { source: name, medium: 'social' };
+  return { source: host, medium: 'referral' };
+}

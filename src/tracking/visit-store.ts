@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+
+type Executor = Knex | Knex.Transaction;
+
+const VISITS = 'visits';
+const PAGES = 'visit_pages';
+
+export type ShownNumberType = 'dynamic' | 'fallback' | 'static' | 'none';
+
+/** A website visit as stored: what it came from and which number it was shown. */
+export interface VisitRecord {
+  id: string;
+  visitorId: string;
+  siteHost: string | null;
+  landingUrl: string | null;
+  referrer: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+  gclid: string | null;
+  yclid: string | null;
+  fbclid: string | null;
+  source: string | null;
+  medium: string | null;
+  campaign: string | null;
+  term: string | null;
+  content: string | null;
+  gaClientId: string | null;
+  ymClientId: string | null;
+  userAgent: string | null;
+  ip: string | null;
+  region: string | null;
+  isBot: boolean;
+  poolName: string | null;
+  number: string | null;
+  numberType: ShownNumberType;
+  pagesSeen: number;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+const COLUMNS: [keyof VisitRecord, string][] = [
+  ['id', 'id'],
+  ['visitorId', 'visitor_id'],
+  ['siteHost', 'site_host'],
+  ['landingUrl', 'landing_url'],
+  ['referrer', 'referrer'],
+  ['utmSource', 'utm_source'],
+  ['utmMedium', 'utm_medium'],
+  ['utmCampaign', 'utm_campaign'],
+  ['utmTerm', 'utm_term'],
+  ['utmContent', 'utm_content'],
+  ['gclid', 'gclid'],
+  ['yclid', 'yclid'],
+  ['fbclid', 'fbclid'],
+  ['source', 'source'],
+  ['medium', 'medium'],
+  ['campaign', 'campaign'],
+  ['term', 'term'],
+  ['content', 'content'],
+  ['gaClientId', 'ga_client_id'],
+  ['ymClientId', 'ym_client_id'],
+  ['userAgent', 'user_agent'],
+  ['ip', 'ip'],
+  ['region', 'region'],
+  ['isBot', 'is_bot'],
+  ['poolName', 'pool_name'],
+  ['number', 'number'],
+  ['numberType', 'number_type'],
+  ['pagesSeen', 'pages_seen'],
+  ['createdAt', 'created_at'],
+  ['lastSeenAt', 'last_seen_at'],
+];
+
+export function rowToVisit(row: Record<string, unknown>): VisitRecord {
+  const out: Record<string, unknown> = {};
+  for (const [field, column] of COLUMNS) out[field] = row[column] ?? null;
+  // SQLite hands booleans back as 0/1, PostgreSQL as true/false.
+  out.isBot = Boolean(row.is_bot);
+  return out as unknown as VisitRecord;
+}
+
+function visitToRow(v: VisitRecord): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [field, column] of COLUMNS) row[column] = v[field];
+  return row;
+}
+
+/** Reads and writes `visits` and `visit_pages`; every method takes the executor (db or trx). */
+export class VisitStore {
+  async insert(q: Executor, visit: VisitRecord): Promise<void> {
+    await q(VISITS).insert(visitToRow(visit));
+    if (visit.landingUrl) await q(PAGES).insert({ visit_id: visit.id, url: visit.landingUrl, seen_at: visit.createdAt });
+  }
+
+  async findById(q: Executor, id: string): Promise<VisitRecord | undefined> {
+    const row = (await q(VISITS).where({ id }).first()) as Record<string, unknown> | undefined;
+    return row ? rowToVisit(row) : undefined;
+  }
+
+  /** Activity on the visit: a ping, with the page it came from when the page changed. */
+  async recordActivity(q: Executor, id: string, at: number, url: string | null): Promise<void> {
+    const patch: Record<string, unknown> = { last_seen_at: at };
+    if (url) {
+      const last = (await q(PAGES).where({ visit_id: id }).orderBy('id', 'desc').first('url')) as { url: string } | undefined;
+      if (last?.url !== url) {
+        await q(PAGES).insert({ visit_id: id, url, seen_at: at });
+        patch.pages_seen = q.raw('pages_seen + 1');
+      }
+    }
+    await q(VISITS).where({ id }).update(patch);
+  }
+
+  async setShownNumber(q: Executor, id: string, shown: { poolName: string | null; number: string | null; numberType: ShownNumberType }): Promise<void> {
+    await q(VISITS).where({ id }).update({ pool_name: shown.poolName, number: shown.number, number_type: shown.numberType });
+  }
+
+  async pages(q: Executor, id: string): Promise<{ url: string; seenAt: number }[]> {
+    const rows = (await q(PAGES).where({ visit_id: id }).orderBy('id')) as { url: string; seen_at: number }[];
+    return rows.map((r) => ({ url: r.url, seenAt: r.seen_at }));
+  }
+}

@@ -1,0 +1,136 @@
+import cors from '@fastify/cors';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { LiveConfig } from '../config/live-config.js';
+import { AppError } from '../errors.js';
+import { formatNational } from '../phone/e164.js';
+import type { VisitService } from '../tracking/visit-service.js';
+import { FixedWindowRateLimiter } from './rate-limiter.js';
+
+const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+
+const newVisitSchema = {
+  body: {
+    type: 'object',
+    required: ['url'],
+    properties: {
+      visitorId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
+      url: { type: 'string', minLength: 1, maxLength: 4096 },
+      referrer: optionalText(4096),
+      gaClientId: optionalText(100),
+      ymClientId: optionalText(100),
+      region: optionalText(100),
+    },
+  },
+  response: {
+    201: {
+      type: 'object',
+      properties: {
+        visitId: { type: 'string' },
+        visitorId: { type: 'string' },
+        number: { type: ['string', 'null'] },
+        display: { type: ['string', 'null'] },
+        pool: { type: ['string', 'null'] },
+        type: { type: 'string' },
+        holdUntil: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
+
+const visitParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+const pingSchema = {
+  params: visitParams,
+  body: { type: ['object', 'null'], properties: { url: { type: 'string', minLength: 1, maxLength: 4096 } } },
+} as const;
+
+interface NewVisitBody {
+  visitorId?: string;
+  url: string;
+  referrer?: string | null;
+  gaClientId?: string | null;
+  ymClientId?: string | null;
+  region?: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The public visit API used by the website snippet. Only browsers on `http.corsOrigins` may
+ * use it: CORS headers go to those origins only, and a request carrying any other Origin is
+ * refused with 403 (a simple cross-site POST would otherwise still take a number).
+ * A client past `http.rateLimit` is shown the fallback number rather than an error page,
+ * so a real visitor behind a busy NAT still sees a working phone number.
+ */
+export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; clock: Clock }): FastifyPluginAsync {
+  return async (app) => {
+    const allowed = (origin: string) => deps.config.current.http.corsOrigins.includes(origin);
+    await app.register(cors, {
+      origin: (origin, cb) => cb(null, origin !== undefined && allowed(origin)),
+      methods: ['POST'],
+      allowedHeaders: ['Content-Type'],
+      maxAge: 86400,
+    });
+    // navigator.sendBeacon posts text/plain (no CORS preflight); its body is still JSON.
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, body === '' ? undefined : (JSON.parse(body as string) as unknown));
+      } catch {
+        done(new AppError('invalid-input', 'body: expected JSON', { details: { field: 'body' } }), undefined);
+      }
+    });
+
+    const checkOrigin = async (req: FastifyRequest) => {
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowed(origin)) {
+        throw new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`);
+      }
+    };
+    const limiter = new FixedWindowRateLimiter(deps.clock, () => deps.config.current.http.rateLimit);
+
+    app.post<{ Body: NewVisitBody }>('/v1/visits', { schema: newVisitSchema, preHandler: checkOrigin }, async (req, reply) => {
+      const b = req.body;
+      const shown = await deps.visits.startVisit({
+        visitorId: b.visitorId,
+        url: b.url,
+        referrer: b.referrer ?? undefined,
+        gaClientId: b.gaClientId ?? undefined,
+        ymClientId: b.ymClientId ?? undefined,
+        region: b.region ?? undefined,
+        userAgent: req.headers['user-agent'],
+        ip: req.ip,
+        rateLimited: !limiter.hit(req.ip),
+      });
+      return reply.status(201).send({
+        visitId: shown.visitId,
+        visitorId: shown.visitorId,
+        number: shown.number,
+        display: shown.number ? formatNational(shown.number) : null,
+        pool: shown.pool,
+        type: shown.type,
+        holdUntil: iso(shown.holdUntil),
+      });
+    });
+
+    app.post<{ Params: { id: string }; Body: { url?: string } | null | undefined }>(
+      '/v1/visits/:id/ping',
+      { schema: pingSchema, preHandler: checkOrigin },
+      async (req) => {
+        const result = await deps.visits.ping(req.params.id, req.body?.url);
+        return {
+          number: result.number,
+          display: result.number ? formatNational(result.number) : null,
+          type: result.type,
+          holdUntil: iso(result.holdUntil),
+        };
+      },
+    );
+
+    app.post<{ Params: { id: string } }>('/v1/visits/:id/release', { schema: { params: visitParams }, preHandler: checkOrigin }, async (req, reply) => {
+      await deps.visits.release(req.params.id);
+      return reply.status(204).send();
+    });
+  };
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { createDatabase } from '../../src/db/connect.js';
+import { sampleConfigDoc } from '../support/config.js';
+import { startCli, waitForExit, waitForLogLine } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
+
+/** A loopback port with nothing listening: drachtio-server "unreachable". */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('calltrack serve', () => {
+  const children: ReturnType<typeof startCli>[] = [];
+  after(() => children.forEach((c) => c.kill('SIGKILL')));
+
+  it('serves /healthz, reloads on SIGHUP, keeps the running config on a bad file, stops on SIGTERM', async () => {
+    const dir = tempDir();
+    const dbFile = path.join(dir, 'data', 'calltrack.sqlite');
+    const configFile = path.join(dir, 'calltrack.yaml');
+    const doc = sampleConfigDoc(dbFile);
+    (doc as { sip: Record<string, unknown> }).sip.drachtio = { host: '127.0.0.1', port: await closedPort(), secret: 'cymru' };
+    (doc as { log: Record<string, unknown> }).log = { level: 'info' };
+    writeFileSync(configFile, stringify(doc));
+
+    const child = startCli(['serve', '-c', configFile], { cwd: dir });
+    children.push(child);
+    const listening = await waitForLogLine(child, (l) => l.msg === 'HTTP server listening');
+    const base = String(listening.address);
+
+    // drachtio-server is not running: serve keeps going, /healthz shows it.
+    const res = await fetch(`${base}/healthz`);
+    assert.equal(res.status, 200);
+    const health = (await res.json()) as { status: string; components: Record<string, { state: string }> };
+    assert.equal(health.status, 'degraded');
+    assert.equal(health.components.database?.state, 'up');
+    assert.ok(['connecting', 'down'].includes(health.components.drachtio?.state ?? ''), JSON.stringify(health));
+    assert.equal(health.components.freeswitch?.state, 'disabled');
+
+    const readNumbers = async () => {
+      const db = createDatabase({ client: 'sqlite3', filename: dbFile, busyTimeoutMs: 5000 });
+      try {
+        return (await db('tracking_numbers').select('number', 'active').orderBy('number')) as { number: string; active: number }[];
+      } finally {
+        await db.destroy();
+      }
+    };
+    assert.equal((await readNumbers()).filter((n) => n.active).length, 4);
+
+    // A valid edit: the static number goes away and is deactivated (kept, not deleted).
+    writeFileSync(configFile, stringify({ ...doc, numbers: [] }));
+    child.kill('SIGHUP');
+    await waitForLogLine(child, (l) => l.msg === 'configuration reloaded');
+    const afterReload = await readNumbers();
+    assert.deepEqual(afterReload.find((n) => n.number === '+74950000001'), { number: '+74950000001', active: 0 });
+
+    // A broken edit changes nothing and says why.
+    writeFileSync(configFile, stringify({ ...doc, pools: [{ name: 'ads', numbers: ['+7 495 12'], forwardTo: '+74951112233' }] }));
+    child.kill('SIGHUP');
+    const refused = await waitForLogLine(child, (l) => typeof l.msg === 'string' && l.msg.startsWith('configuration NOT reloaded'));
+    assert.match(String(refused.msg), /pools\[0\]\.numbers\[0\].*not a valid phone number/);
+    assert.deepEqual(await readNumbers(), afterReload);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200, 'still serving');
+
+    child.kill('SIGTERM');
+    assert.equal(await waitForExit(child), 0);
+  });
+});

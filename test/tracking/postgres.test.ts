@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CallStore } from '../../src/calls/call-store.js';
+import { callFrom } from '../support/calls.js';
+import { assertExactlyOnePerNumber, assertHoldsConsistent, fireParallelVisits } from '../support/parallel-visits.js';
+import { startTestPostgres } from '../support/postgres.js';
+import { MINUTE, pool, trackingApp, type TrackingFixture } from '../support/tracking-app.js';
+
+const pgServer = await startTestPostgres();
+after(() => pgServer.stop());
+
+const POOLS = [
+  pool('ads', 1, 20, { fallbackNumber: '+74950009901', match: { medium: ['cpc'] } }),
+  pool('reuse', 101, 5, { onExhausted: 'reuse-oldest' }),
+];
+const DOC = {
+  http: { host: '127.0.0.1', port: 8080, rateLimit: { max: 10_000, windowSeconds: 60 } },
+  numbers: [{ number: '+74950007701', forwardTo: '+74951112233', source: { name: 'Radio' } }],
+  pools: POOLS,
+};
+
+const cpc = (i: number) => `https://shop.example.com/?utm_source=s${i}&utm_medium=cpc`;
+
+describe('tracking on PostgreSQL: stores, allocation and attribution', { skip: pgServer.skipReason }, () => {
+  let f: TrackingFixture;
+  before(async () => {
+    f = await trackingApp(DOC, { pgUrl: await pgServer.createDatabase() });
+  });
+  after(() => f?.close());
+
+  it('allocates, holds, releases and attributes as on SQLite', async () => {
+    const url = 'https://shop.example.com/?utm_source=google&utm_medium=cpc&gclid=g1';
+    const v = await f.app.visits.startVisit({ url, visitorId: 'pg-visitor' });
+    assert.deepEqual([v.type, v.number, v.pool], ['dynamic', '+74950000001', 'ads']);
+    const again = await f.app.visits.startVisit({ url: 'https://shop.example.com/x', visitorId: 'pg-visitor' });
+    assert.deepEqual([again.visitId, again.number], [v.visitId, v.number]);
+
+    f.clock.advance(5 * MINUTE);
+    const ping = await f.app.visits.ping(v.visitId, 'https://shop.example.com/cart');
+    assert.equal(ping.holdUntil, f.clock.now() + 15 * MINUTE);
+
+    const a = await f.app.attributor.attribute({ trackingNumber: v.number ?? '', callerNumber: '+79161234567', at: f.clock.now() });
+    assert.deepEqual([a?.type, a?.visitId, a?.source, a?.medium, a?.gclid, a?.firstCall], ['dynamic', v.visitId, 'google', 'cpc', 'g1', true]);
+    assert.ok(a);
+    await new CallStore().insert(f.app.db, callFrom(a, '+79161234567', f.clock.now()));
+
+    await f.app.visits.release(v.visitId);
+    f.clock.advance(20 * MINUTE);
+    const late = await f.app.attributor.explain({ trackingNumber: v.number ?? '', callerNumber: '+79161234567', at: f.clock.now() });
+    assert.deepEqual([late?.type, late?.late, late?.firstCall, late?.firstTouch?.visitId], ['dynamic', true, false, v.visitId]);
+
+    const listed = (await f.app.poolReports.listNumbers()).find((n) => n.number === v.number);
+    assert.deepEqual([listed?.state, listed?.lastCallAt], ['free', f.clock.now() - 20 * MINUTE]);
+    const status = (await f.app.poolReports.poolStatus()).find((p) => p.pool === 'ads');
+    assert.deepEqual([status?.size, status?.heldNow, status?.peakHeld24h, status?.calls7d], [20, 0, 1, 1]);
+  });
+
+  it('bots get the fallback; exhaustion events are counted', async () => {
+    const bot = await f.app.visits.startVisit({ url: 'https://shop.example.com/?utm_medium=cpc', userAgent: 'YandexBot/3.0' });
+    assert.equal(bot.type, 'fallback');
+    const status = (await f.app.poolReports.poolStatus()).find((p) => p.pool === 'ads');
+    assert.equal(status?.botsShownFallback7d, 1);
+  });
+});
+
+describe('parallel allocation on PostgreSQL: two calltrack nodes, one database', { skip: pgServer.skipReason }, () => {
+  let nodes: TrackingFixture[] = [];
+  before(async () => {
+    const pgUrl = await pgServer.createDatabase();
+    const first = await trackingApp(DOC, { pgUrl, listen: true });
+    // The second node shares the database and the clock, as two servers behind one balancer.
+    nodes = [first, await trackingApp(DOC, { pgUrl, listen: true, clock: first.clock })];
+  });
+  after(async () => {
+    for (const n of nodes) await n.close();
+  });
+
+  it('60 simultaneous visits for 20 numbers over both nodes: each number to exactly one visit (SKIP LOCKED)', async () => {
+    const shown = await fireParallelVisits(nodes.map((n) => n.url), 60, cpc);
+    await assertExactlyOnePerNumber(nodes[0]!.app.db, shown, 20, 'ads');
+  });
+
+  it('simultaneous take-overs never leave a number with two running holds', async () => {
+    const shown = (await fireParallelVisits(nodes.map((n) => n.url), 60)).filter((s) => s.pool === 'reuse');
+    assert.equal(shown.length, 60);
+    await assertHoldsConsistent(nodes[0]!.app.db, shown, 'reuse');
+  });
+});
