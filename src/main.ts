@@ -7,7 +7,9 @@ import { createDatabase, databaseClient, describeDatabase, type Database } from 
 import { migrateToLatest } from './db/migrate.js';
 import { CallAdminService } from './calls/call-admin-service.js';
 import { CallStore } from './calls/call-store.js';
+import { LiveCallsService } from './calls/live-calls.js';
 import { CallExportService } from './exports/call-export-service.js';
+import { SourceDailyService } from './exports/source-daily.js';
 import { SourceReportService } from './exports/source-report.js';
 import { HealthRegistry } from './health.js';
 import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } from './integrations/outbox-dispatcher.js';
@@ -21,12 +23,17 @@ import { NumberAllocator } from './tracking/number-allocator.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
+import { PoolHealthService } from './tracking/pool-health.js';
 import { PoolReportService } from './tracking/pool-report.js';
+import { VisitDetailsService } from './tracking/visit-details.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { packageVersion } from './version.js';
 import { adminApi } from './web/admin-api.js';
+import { dashboardApi } from './web/dashboard-api.js';
+import { dashboardStatic } from './web/dashboard-static.js';
 import { healthRoutes } from './web/health-routes.js';
+import { LinkSigner } from './web/signed-links.js';
 import { buildHttpServer } from './web/server.js';
 import { visitRoutes } from './web/visit-routes.js';
 
@@ -139,6 +146,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       : { state: 'disabled', detail: 'media.freeswitch is not configured: calls are forwarded without recording' },
   );
 
+  const adminToken = () => config.current.http.adminToken;
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
@@ -146,10 +154,22 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       healthRoutes(health, packageVersion()),
       visitRoutes({ visits, config, clock }),
       adminApi({
-        adminToken: () => config.current.http.adminToken,
+        adminToken,
         calls: callAdmin,
         exports: new CallExportService(db, config),
         reports: new SourceReportService(db, config),
+      }),
+      dashboardStatic(),
+      dashboardApi({
+        adminToken,
+        config,
+        version: packageVersion(),
+        calls: callAdmin,
+        live: new LiveCallsService(db, config, clock),
+        daily: new SourceDailyService(db, config),
+        pools: new PoolHealthService({ db, config, clock, reports: poolReports, holds: holdStore }),
+        visits: new VisitDetailsService(db, visitStore),
+        links: new LinkSigner(adminToken, clock),
       }),
     ],
   });
