@@ -44,7 +44,10 @@ export async function screenshotBoth(page: Page, dir: string, name: string): Pro
     await page.setViewportSize(size);
     // A resize re-lays the page out (the chart redraws at the new width): settle first.
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-    await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), fullPage: true });
+    // Phone shots stop after two screens: a taller image is shrunk past reading when viewed.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const clip = { x: 0, y: 0, width: size.width, height: label === 'phone' ? Math.min(height, size.height * 2) : height };
+    await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), fullPage: true, clip });
   }
   await page.setViewportSize(DESKTOP);
 }

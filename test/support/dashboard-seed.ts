@@ -62,7 +62,7 @@ export async function startDashboardServer(dir: string): Promise<DashboardFixtur
   const calls: CallRecord[] = [];
   for (let i = 0; i < 31; i++) {
     const startedAt = Date.UTC(2026, 10, 1 + (i % 10), 7 + (i % 8), i);
-    const source = sources[i % sources.length] ?? null;
+    const source = sources[Math.floor(i / 3) % sources.length] ?? null;
     const over = { startedAt, source, medium: source ? 'cpc' : null, campaign: source ? `autumn-${i % 2}` : null, callerNumber: `+7916000${String(1000 + i)}` };
     calls.push(i % 3 === 2 ? makeMissedCall(over) : makeCall(over));
   }

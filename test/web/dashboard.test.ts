@@ -133,11 +133,11 @@ describe('dashboard in headless Chromium against the real server', () => {
     await page.waitForSelector('svg.chart rect', WAIT);
     const chart = await page.evaluate(() => {
       const perGroup: Record<string, number> = {};
-      for (const title of document.querySelectorAll('svg.chart rect > title')) {
+      for (const title of Array.from(document.querySelectorAll('svg.chart rect > title'))) {
         const [, label = '', n = '0'] = /· (.*): (\d+)$/.exec(title.textContent ?? '') ?? [];
         perGroup[label] = (perGroup[label] ?? 0) + Number(n);
       }
-      const days = [...document.querySelectorAll<SVGGElement>('svg.chart g.day')].map((g) => Number(g.dataset.total));
+      const days = Array.from(document.querySelectorAll<SVGGElement>('svg.chart g.day')).map((g) => Number(g.dataset.total));
       return { total: Number(document.querySelector('[data-testid=chart-total]')?.textContent), days, perGroup };
     });
     assert.equal(chart.total, report.totals.calls);

@@ -70,7 +70,7 @@ async function attribution(call) {
   const a = call.attribution;
   const box = h(
     'section',
-    { class: 'card', 'aria-labelledby': 'attr-title' },
+    { class: 'card wide', 'aria-labelledby': 'attr-title' },
     h('h2', { id: 'attr-title' }, 'Attribution'),
     list([
       ['Type', `${a.type ?? 'unknown'}${a.late ? ' (late: after the hold ended)' : ''}`],

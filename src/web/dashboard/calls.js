@@ -64,7 +64,8 @@ function marks(call) {
 }
 
 function row(call) {
-  const cell = (label, ...content) => h('td', { 'data-label': label }, ...content);
+  // One wrapper per cell: at phone width the cell is a two-column grid (label, content).
+  const cell = (label, ...content) => h('td', { 'data-label': label }, h('span', {}, ...content));
   return h(
     'tr',
     { dataset: { callId: call.id } },

@@ -16,10 +16,14 @@ export function chartSeries(groups, days) {
   return named;
 }
 
+const TICKS = 4;
+
+/** The axis top: four equal steps of a whole, round number of calls (1, 2, 5, 10, 20...). */
 function niceMax(value) {
-  if (value <= 5) return 5;
-  const step = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 2.5, 5, 10].map((m) => m * step).find((v) => v >= value) ?? value;
+  const raw = Math.max(value, 1) / TICKS;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((v) => v >= raw) ?? raw;
+  return Math.max(step, 1) * TICKS;
 }
 
 /**
@@ -36,8 +40,8 @@ export function stackedBars({ days, series, width, height = 260, title }) {
   const slot = plotW / Math.max(days.length, 1);
   const barW = Math.max(Math.min(slot * 0.7, 48), 1);
 
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const v = Math.round(max * f * 100) / 100;
+  const grid = Array.from({ length: TICKS + 1 }, (_, i) => {
+    const v = (max / TICKS) * i;
     return svg(
       'g',
       { class: 'grid' },

@@ -25,6 +25,7 @@ function history(pool) {
     'svg',
     { class: 'pool-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Most numbers held at once per day, last ${pool.days.length} days, against a pool of ${pool.size}` },
     bars,
+    svg('line', { x1: 0, x2: width, y1: y(0), y2: y(0), class: 'baseline' }),
     svg('line', { x1: 0, x2: width, y1: y(pool.size), y2: y(pool.size), class: 'size-line' }),
     svg('text', { x: width - 2, y: y(pool.size) - 3, 'text-anchor': 'end', class: 'size-label' }, `size ${pool.size}`),
   );

@@ -36,7 +36,7 @@ function form(filter) {
   return el;
 }
 
-function reportTable(report) {
+function reportTable(report, filter) {
   const num = (v) => h('td', { class: 'num' }, String(v));
   const line = (label, r, tag = 'td') =>
     h(
@@ -58,7 +58,7 @@ function reportTable(report) {
     h(
       'table',
       { class: 'report' },
-      h('caption', {}, `Calls by ${report.by}, ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)} (${report.timeZone})`),
+      h('caption', {}, `Calls by ${report.by}, ${filter.from} to ${filter.to} inclusive (${report.timeZone})`),
       h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, report.groups.map((g) => line(g.key ?? '(none)', g))),
       h('tfoot', {}, line('Total', report.totals, 'th')),
@@ -84,7 +84,10 @@ export async function renderSources(view, query) {
     }
   });
 
-  const series = chartSeries(daily.groups, daily.days);
+  // The chart lists groups in the report's order, so legend and table read alike.
+  const order = new Map(report.groups.map((g, i) => [g.key, i]));
+  const groups = [...daily.groups].sort((a, b) => (order.get(a.key) ?? Infinity) - (order.get(b.key) ?? Infinity));
+  const series = chartSeries(groups, daily.days);
   const holder = h('div', { class: 'chart-box' });
   const title = `Calls per day by ${by}, ${daily.days[0]} to ${daily.days.at(-1)}: ${daily.totals.calls} in total`;
   const draw = () => replace(holder, stackedBars({ days: daily.days, series, width: Math.floor(holder.clientWidth) || 720, title }));
@@ -101,10 +104,10 @@ export async function renderSources(view, query) {
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'chart-title' },
-      h('h2', { id: 'chart-title' }, 'Calls per day ', h('span', { class: 'total', 'data-testid': 'chart-total' }, String(daily.totals.calls)), ' in total'),
+      h('h2', { id: 'chart-title' }, `Calls per day by ${by}: `, h('span', { class: 'total', 'data-testid': 'chart-total' }, String(daily.totals.calls)), ' in total'),
       holder,
       legend(series),
     ),
-    reportTable(report),
+    reportTable(report, filter),
   );
 }
