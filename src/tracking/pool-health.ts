@@ -34,8 +34,9 @@ export class PoolHealthService {
     const statuses = await this.d.reports.poolStatus();
     const pools: PoolHealth[] = [];
     for (const status of statuses) {
-      const holds = await this.d.holds.holdsOverlapping(this.d.db, status.pool, first, now);
-      const history = days.map((d) => ({ day: d.day, peakHeld: peakConcurrent(holds, d.start, Math.min(d.end, now)) }));
+      const holds = await this.d.holds.holdsOverlapping(this.d.db, status.pool, first, now + 1);
+      // Today runs up to and including this moment, so numbers held right now count in its peak.
+      const history = days.map((d) => ({ day: d.day, peakHeld: peakConcurrent(holds, d.start, Math.min(d.end, now + 1)) }));
       pools.push({ ...status, days: history, ...verdict(status) });
     }
     return { timeZone: zone.name, pools };
