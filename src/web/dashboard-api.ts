@@ -4,11 +4,9 @@ import type { LiveCallsService } from '../calls/live-calls.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import type { SourceReportInput } from '../exports/source-report.js';
 import type { SourceDailyService } from '../exports/source-daily.js';
-import type { PoolHealthService } from '../tracking/pool-health.js';
-import type { VisitDetailsService } from '../tracking/visit-details.js';
+import type { PoolHealthService, VisitDetailsService } from '../tracking/tracking-views.js';
 import { requireAdminToken } from './admin-auth.js';
-import { sendRecording } from './recording-reply.js';
-import type { LinkSigner } from './signed-links.js';
+import { sendRecording, type LinkSigner } from './recording-links.js';
 
 export interface DashboardApiDeps {
   adminToken: () => string | undefined;

@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
+import { NotFoundError } from '../errors.js';
 import { TimeZone } from '../exports/time-zone.js';
 import type { HoldStore } from './hold-store.js';
 import { peakConcurrent, type PoolReportService, type PoolStatus } from './pool-report.js';
+import type { VisitRecord, VisitStore } from './visit-store.js';
+
+// Read-only views of number tracking for the dashboard: pool health over days, one visit in full.
 
 export interface PoolHealth extends PoolStatus {
   /** The most numbers held at once on each of the last days (local dates, oldest first; today so far). */
@@ -69,4 +73,31 @@ function lastDays(zone: TimeZone, now: number, count: number): { day: string; st
     out.push({ day: zone.formatIso(start).slice(0, 10), start, end });
   }
   return out;
+}
+
+export interface VisitDetails extends Omit<VisitRecord, 'createdAt' | 'lastSeenAt'> {
+  createdAt: string;
+  lastSeenAt: string;
+  /** Every page the visit reported, in order (the landing page first). */
+  pages: { url: string; seenAt: string }[];
+}
+
+/** One website visit with its pages, for the dashboard's call page (admin only: it holds the IP). */
+export class VisitDetailsService {
+  constructor(
+    private readonly db: Knex,
+    private readonly visits: VisitStore,
+  ) {}
+
+  async get(id: string): Promise<VisitDetails> {
+    const visit = await this.visits.findById(this.db, id);
+    if (!visit) throw new NotFoundError(`no visit with id "${id}" (visits are removed with their data after the retention period)`);
+    const pages = await this.visits.pages(this.db, id);
+    return {
+      ...visit,
+      createdAt: new Date(visit.createdAt).toISOString(),
+      lastSeenAt: new Date(visit.lastSeenAt).toISOString(),
+      pages: pages.map((p) => ({ url: p.url, seenAt: new Date(Number(p.seenAt)).toISOString() })),
+    };
+  }
 }

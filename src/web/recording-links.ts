@@ -1,6 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { FastifyReply } from 'fastify';
+import type { RecordingFile } from '../calls/recording-access.js';
 import type { Clock } from '../clock.js';
 import { UnauthorizedError, UnavailableError } from '../errors.js';
+import { parseRange } from './file-range.js';
 
 /** How long a recording link minted for the dashboard stays valid. */
 export const RECORDING_LINK_TTL_MS = 15 * 60_000;
@@ -57,3 +61,29 @@ export class LinkSigner {
 }
 
 const recordingResource = (callId: string) => `recording:${callId}`;
+
+/**
+ * Sends a call's WAV file, honouring a single `Range` (players seek by asking for byte ranges;
+ * without 206 answers an `<audio>` element cannot jump ahead). Used by the signed recording
+ * links; the admin API's own recording route does the same with the Bearer token.
+ */
+export function sendRecording(reply: FastifyReply, rangeHeader: string | undefined, file: RecordingFile & { callId: string }): FastifyReply {
+  const range = parseRange(rangeHeader, file.size);
+  void reply
+    .header('accept-ranges', 'bytes')
+    .header('content-type', 'audio/wav')
+    .header('cache-control', 'private, max-age=900')
+    .header('content-disposition', `inline; filename="${file.callId.replace(/[^\w.-]/g, '_')}.wav"`);
+  if (range.kind === 'unsatisfiable') {
+    return reply.status(416).header('content-range', `bytes */${file.size}`).send();
+  }
+  if (range.kind === 'whole') {
+    return reply.header('content-length', file.size).send(createReadStream(file.path));
+  }
+  const { start, end } = range.range;
+  return reply
+    .status(206)
+    .header('content-range', `bytes ${start}-${end}/${file.size}`)
+    .header('content-length', end - start + 1)
+    .send(createReadStream(file.path, { start, end }));
+}
