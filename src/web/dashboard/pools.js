@@ -32,7 +32,9 @@ function history(pool) {
 }
 
 function meter(pool) {
-  const m = h('meter', { min: 0, max: Math.max(pool.size, 1), value: pool.heldNow, 'aria-label': `${pool.heldNow} of ${pool.size} numbers held now` });
+  // The browser colours the meter by these bounds: amber past 80% held, red when full.
+  const max = Math.max(pool.size, 1);
+  const m = h('meter', { min: 0, max, low: max * 0.6, high: max * 0.8, optimum: 0, value: pool.heldNow, 'aria-label': `${pool.heldNow} of ${pool.size} numbers held now` });
   return h('p', { class: 'held-now' }, h('strong', {}, `${pool.heldNow} of ${pool.size}`), ' numbers held now ', m);
 }
 
@@ -44,6 +46,7 @@ function card(pool) {
     h('h2', { id: `pool-${pool.pool}` }, pool.pool),
     pool.tooSmall ? h('p', { class: 'warning', role: 'alert' }, h('strong', {}, 'Pool too small: '), pool.warning) : null,
     meter(pool),
+    h('p', { class: 'muted chart-note' }, `Most numbers held at once, per day (last ${pool.days.length} days):`),
     history(pool),
     h(
       'dl',
