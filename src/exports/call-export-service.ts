@@ -1,4 +1,4 @@
-import type { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { parseCallFilter, type CallFilter, type CallFilterInput } from '../calls/call-filter.js';
 import { countCalls } from '../calls/call-queries.js';
@@ -25,7 +25,7 @@ export interface PreparedExport {
   fileName: string;
   /** How many calls the filter matches (what a progress display divides by). */
   count(): Promise<number>;
-  open(onProgress?: (rowsRead: number) => void): Transform;
+  open(onProgress?: (rowsRead: number) => void): Readable;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { Readable, pipeline, type Transform } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
 import type { Knex } from 'knex';
 import type { CallFilter } from '../calls/call-filter.js';
 import { streamCalls } from '../calls/call-queries.js';
+import { callColumn } from '../calls/call-store.js';
 import type { ExportFormat } from './export-formats.js';
 
 export interface CallExportRequest {
@@ -16,32 +17,47 @@ export interface CallExportRequest {
 }
 
 /**
- * The export as a byte stream: calls are read in keyset batches and written through
- * csv-stringify, pulled at the pace of the consumer (a file or an HTTP response), so memory
- * stays flat however many calls there are. Destroying the result stops the reads.
+ * The export as a byte stream: calls are read in keyset batches and each batch is written by
+ * csv-stringify in one call, pulled at the pace of the consumer (a file or an HTTP response), so
+ * memory stays flat however many calls there are. Destroying the result stops the reads.
+ * (One stringify call per batch rather than a record-per-write stream: the per-record stream
+ * machinery cost more CPU than the CSV encoding itself.)
  */
-export function exportCallsCsv(db: Knex, req: CallExportRequest): Transform {
-  const source = Readable.from(records(db, req), { objectMode: true, highWaterMark: 256 });
-  const csv = stringify({ delimiter: req.delimiter, bom: req.bom, quoted_match: /^\s|\s$/ });
-  pipeline(source, csv, () => {
-    // pipeline() destroys both streams on failure; the consumer sees the error on `csv`.
-  });
-  return csv;
+export function exportCallsCsv(db: Knex, req: CallExportRequest): Readable {
+  return Readable.from(chunks(db, req), { objectMode: false, highWaterMark: 64 * 1024 });
 }
 
-async function* records(db: Knex, req: CallExportRequest): AsyncGenerator<readonly string[]> {
+const BATCH_ROWS = 500;
+
+async function* chunks(db: Knex, req: CallExportRequest): AsyncGenerator<string> {
   const { format, onProgress } = req;
-  for (const row of format.preamble) yield row;
-  yield format.header;
+  const csv = { delimiter: req.delimiter, quoted_match: /^\s|\s$/ };
+  yield stringify([...format.preamble, [...format.header]], { ...csv, bom: req.bom });
+  let batch: string[][] = [];
   let read = 0;
-  for await (const call of streamCalls(db, req.filter)) {
+  for await (const call of streamCalls(db, req.filter, { columns: EXPORT_READ_COLUMNS, batchSize: BATCH_ROWS })) {
     const row = format.row(call);
-    if (row) yield row;
+    if (row) batch.push(row);
     read += 1;
+    if (batch.length >= BATCH_ROWS) {
+      yield stringify(batch, csv);
+      batch = [];
+    }
     if (onProgress && read % 1000 === 0) onProgress(read);
   }
+  if (batch.length > 0) yield stringify(batch, csv);
   onProgress?.(read);
 }
+
+/** What the three formats read; call metadata the files never show (paths, notes, SIP ids) stays in the database. */
+const EXPORT_READ_COLUMNS: readonly string[] = (
+  [
+    'id', 'startedAt', 'answeredAt', 'endedAt', 'trackingNumber', 'callerNumber', 'forwardedTo', 'status', 'sipCode', 'hangupBy',
+    'ringSeconds', 'talkSeconds', 'attributionType', 'poolName', 'source', 'medium', 'campaign', 'term', 'content', 'referrer',
+    'landingPage', 'visitId', 'gaClientId', 'ymClientId', 'gclid', 'yclid', 'firstCall', 'targetCall', 'tags', 'dealValue',
+    'recordingStatus',
+  ] as const
+).map((field) => callColumn(field));
 
 /** `calls-2026-11-01_2026-11-30.csv`, for Content-Disposition and the CLI's messages. */
 export function exportFileName(format: ExportFormat['name'], from: string | undefined, to: string | undefined): string {

@@ -17,6 +17,8 @@ export interface DispatcherOptions {
   leaseMs: number;
   timeoutMs: number;
   retry: RetryPolicy;
+  /** Delivered entries are deleted after this long (failed ones stay until retried). */
+  keepDeliveredMs: number;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
@@ -25,6 +27,7 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   leaseMs: 60_000,
   timeoutMs: 10_000,
   retry: { firstDelayMs: 10_000, maxDelayMs: 3_600_000, giveUpAfterMs: 24 * 3_600_000 },
+  keepDeliveredMs: 30 * 24 * 3_600_000,
 };
 
 /** A receiver this many failures in a row is reported as failing (log and /healthz). */
@@ -47,6 +50,7 @@ export class OutboxDispatcher {
   private rerun = false;
   private stopped = true;
   private readonly targets = new Map<string, TargetHealth>();
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Knex,
@@ -117,6 +121,12 @@ export class OutboxDispatcher {
   }
 
   private async deliverRounds(): Promise<number> {
+    const now = this.clock.now();
+    if (now - this.lastPruneAt >= 3_600_000) {
+      this.lastPruneAt = now;
+      const pruned = await this.store.pruneDelivered(this.db, now - this.options.keepDeliveredMs);
+      if (pruned > 0) this.logger.debug({ pruned }, 'deleted old delivered outbox entries');
+    }
     let attempts = 0;
     for (let round = 0; round < 100; round++) {
       this.rerun = false;

@@ -182,6 +182,11 @@ export class OutboxStore {
     return rows.map(rowToEntry);
   }
 
+  /** Deletes delivered entries delivered before `before` (the outbox is a queue, not an archive). */
+  async pruneDelivered(q: Executor, before: number): Promise<number> {
+    return Number(await q(OUTBOX_TABLE).where({ status: 'delivered' }).andWhere('delivered_at', '<', before).delete());
+  }
+
   /** Puts failed entries back in the queue with a fresh retry window; returns how many. */
   async requeueFailed(q: Executor, which: { target?: string; eventId?: string }, now: number, ttlMs: number): Promise<number> {
     const qb = q(OUTBOX_TABLE).where({ status: 'failed' });

@@ -101,6 +101,10 @@ describe('CRM webhooks from the outbox', () => {
       assert.equal(done?.status, 'delivered');
       assert.equal(done?.attempts, 2);
       answers = [];
+
+      clock.advance(31 * 24 * 3_600_000);
+      await app.outbox.runOnce();
+      assert.deepEqual(await new OutboxStore().listByCall(app.db, call.id), [], 'delivered entries are pruned after 30 days');
     } finally {
       await app.stop();
     }
