@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../config/load.js';
+import { migrateToLatest } from '../db/migrate.js';
 import { createLogger, resolveLogLevel, type Logger } from '../logging.js';
+import { createApp, type App } from '../main.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -32,3 +34,21 @@ export function print(text: string): void {
 export function printJson(value: unknown): void {
   print(JSON.stringify(value, null, 2));
 }
+
+/**
+ * Runs a command against the services the server uses (built by the composition root, so the
+ * CLI and `serve` can never compute differently). Migrates first; listens and connects to
+ * nothing; closes the database afterwards.
+ */
+export async function withApp<T>(cmd: Command, fn: (app: App, ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = loadCliContext(cmd);
+  const app = await createApp(ctx.config, { logger: ctx.logger });
+  try {
+    await migrateToLatest(app.db);
+    return await fn(app, ctx);
+  } finally {
+    await app.stop();
+  }
+}
+
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -76,6 +76,17 @@ export class HoldStore {
     return row ? rowToTrackingNumber(row) : undefined;
   }
 
+  /**
+   * The number row by number, locked on PostgreSQL (waiting, not skipping): a ping regaining
+   * its number must not overwrite a hold another node gives that number at the same moment.
+   */
+  async findLocked(q: Executor, number: string, lock: boolean): Promise<TrackingNumber | undefined> {
+    let query = q<NumberRow>(NUMBERS).where({ number }).first();
+    if (lock) query = query.forUpdate();
+    const row = (await query) as NumberRow | undefined;
+    return row ? rowToTrackingNumber(row) : undefined;
+  }
+
   /** The pool number a visitor's visit holds now, if any (locked on PostgreSQL). */
   async heldByVisitor(q: Executor, visitorId: string, now: number, lock: boolean): Promise<TrackingNumber | undefined> {
     let query = q(NUMBERS)

@@ -6,12 +6,11 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { CalltrackConfig, PoolConfig } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { isBotUserAgent } from './bots.js';
 import type { HoldStore } from './hold-store.js';
 import { minutes, type Allocation, type NumberAllocator } from './number-allocator.js';
 import type { NumberStore } from './number-store.js';
 import { selectPool, selectStaticNumber, type VisitFacts } from './pool-match.js';
-import { classifyVisit, DIRECT, type VisitSource } from './visit-source.js';
+import { classifyVisit, DIRECT, isBotUserAgent, type VisitSource } from './visit-source.js';
 import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
 
 export interface NewVisitInput {
@@ -127,7 +126,7 @@ export class VisitService {
       if (visit.numberType !== 'dynamic' || !pool || !visit.number) {
         return { number: visit.number, type: visit.numberType, holdUntil: null };
       }
-      const current = await this.d.numbers.findByNumber(trx, visit.number);
+      const current = await this.d.holds.findLocked(trx, visit.number, this.d.lockRows);
       const regained = current ? await this.d.allocator.regain(trx, pool, current, visit.id, now) : null;
       // The number went to someone else while the page slept: the page shows a new one.
       const shown = regained ?? (await this.d.allocator.allocate(trx, pool, visit.id, now));

@@ -15,12 +15,10 @@ describe('allocating pool numbers to visits (SQLite, virtual clock)', () => {
   before(async () => {
     f = await trackingApp({
       pools: [
-        pool('small', 1, 2, { holdMinutes: 15, fallbackNumber: '+74950009901' }),
         pool('reuse', 101, 2, { holdMinutes: 15, onExhausted: 'reuse-oldest', match: { host: ['reuse.example.com'] } }),
+        pool('small', 1, 2, { holdMinutes: 15, fallbackNumber: '+74950009901' }), // the catch-all, last
       ],
     });
-    // 'reuse' is second in config order but has a rule; swap so the catch-all comes last.
-    f.app.config.replace({ ...f.app.config.current, pools: [...f.app.config.current.pools].reverse() });
   });
   after(() => f.close());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isBotUserAgent } from '../../src/tracking/bots.js';
+import { isBotUserAgent } from '../../src/tracking/visit-source.js';
 import { selectPool, type VisitFacts } from '../../src/tracking/pool-match.js';
 import { peakConcurrent, recommendSize } from '../../src/tracking/pool-report.js';
 import { makeConfig } from '../support/config.js';

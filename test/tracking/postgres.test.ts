@@ -85,4 +85,21 @@ describe('parallel allocation on PostgreSQL: two calltrack nodes, one database',
     assert.equal(shown.length, 60);
     await assertHoldsConsistent(nodes[0]!.app.db, shown, 'reuse');
   });
+
+  it('pings regaining lapsed numbers race new visits without a number held twice', async () => {
+    const [a, b] = [nodes[0]!, nodes[1]!];
+    a.clock.advance(60 * MINUTE); // every earlier hold has lapsed
+    const url = 'https://shop.example.com/?utm_medium=cpc&utm_source=race';
+    const sleepers = [];
+    for (let i = 0; i < 20; i++) sleepers.push(await a.app.visits.startVisit({ url }));
+    a.clock.advance(16 * MINUTE);
+    const results = await Promise.all([
+      ...sleepers.map(async (v, i) => ({ visitId: v.visitId, pool: 'ads', ...(await (i % 2 ? a : b).app.visits.ping(v.visitId)) })),
+      ...Array.from({ length: 20 }, (_, i) => (i % 2 ? b : a).app.visits.startVisit({ url })),
+    ]);
+    const dynamic = results.filter((r) => r.type === 'dynamic');
+    assert.equal(dynamic.length, 20, 'exactly the 20 numbers went out');
+    assert.equal(new Set(dynamic.map((r) => r.number)).size, 20);
+    await assertHoldsConsistent(a.app.db, results.map((r) => ({ visitId: r.visitId, number: r.number, pool: 'ads', type: r.type })), 'ads');
+  });
 });

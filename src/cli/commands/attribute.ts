@@ -3,8 +3,7 @@ import type { CalltrackConfig } from '../../config/schema.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { normalisePhoneNumber } from '../../phone/e164.js';
 import type { Attribution, Touch } from '../../tracking/attribution-types.js';
-import { withApp } from '../app-context.js';
-import { print, printJson } from '../context.js';
+import { print, printJson, withApp } from '../context.js';
 
 interface AttributeOptions {
   number: string;

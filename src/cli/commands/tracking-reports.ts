@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { NumberListing, PoolStatus } from '../../tracking/pool-report.js';
-import { isoOrNull, withApp } from '../app-context.js';
-import { print, printJson } from '../context.js';
+import { isoOrNull, print, printJson, withApp } from '../context.js';
 
 export function numbersListCommand(): Command {
   return new Command('list')
