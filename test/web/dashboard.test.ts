@@ -176,6 +176,7 @@ describe('dashboard in headless Chromium against the real server', () => {
     await page.waitForSelector(`#live-list li[data-call-id="${ringing.id}"]`, WAIT);
     assert.match((await page.locator(`#live-list li[data-call-id="${ringing.id}"]`).textContent()) ?? '', /ringing.*google \/ cpc/);
     await page.waitForSelector(`table.calls tr[data-call-id="${ringing.id}"]`, WAIT);
+    assert.match((await page.locator('#live-announce').textContent()) ?? '', /New call from \+79161234567, google \/ cpc/);
     await screenshotBoth(page, shots, 'live');
 
     await store.update(fx.app.db, ringing.id, { status: 'answered', answeredAt: now + 3000, endedAt: now + 9000, talkSeconds: 6 });

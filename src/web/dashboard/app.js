@@ -8,7 +8,7 @@ import { renderPools } from './pools.js';
 import { renderSources } from './sources.js';
 
 const $ = (id) => document.getElementById(id);
-const live = new LiveBoard($('live-list'), $('live-count'), $('live-empty'));
+const live = new LiveBoard($('live-list'), $('live-count'), $('live-empty'), $('live-announce'));
 let settings = null;
 let renderToken = 0;
 

@@ -1,5 +1,6 @@
 // One call: timeline, recording, the whole attribution (with the visit's pages), tags and note.
 import { api, ApiError } from './api.js';
+import { lastListHash } from './calls.js';
 import { field, fmtDateTime, fmtDuration, fmtTime, h, replace, statusBadge } from './dom.js';
 
 const HANGUP = { caller: 'the caller', callee: 'the answering side', system: 'calltrack (timeout or failure)' };
@@ -167,7 +168,7 @@ export async function renderCallPage(view, id) {
   );
   const [rec, attr] = await Promise.all([recording(call), attribution(call)]);
   view.append(
-    h('p', {}, h('a', { href: '#/calls', class: 'back' }, '← All calls')),
+    h('p', {}, h('a', { href: lastListHash, class: 'back' }, '← All calls')),
     h('h1', {}, `Call from ${call.callerNumber ?? 'an anonymous caller'}`),
     h('div', { class: 'grid' }, summary, timeline(call), rec, editor(call, showTags), attr),
   );

@@ -23,6 +23,9 @@ function filterOf(query) {
   return Object.fromEntries(FILTERS.map((k) => [k, query.get(k) ?? '']));
 }
 
+/** The list as last shown (filters and page), for the call page's way back. */
+export let lastListHash = '#/calls';
+
 function go(filter, cursor) {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
@@ -94,6 +97,7 @@ function table(calls) {
 export async function renderCalls(view, query, live) {
   const filter = filterOf(query);
   const cursor = query.get('cursor') ?? '';
+  lastListHash = location.hash || '#/calls';
   const key = JSON.stringify(filter);
   if (key !== previousKey) {
     previous = [];

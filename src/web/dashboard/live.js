@@ -5,8 +5,9 @@ import { fmtDuration, fmtSource, h, replace, statusBadge } from './dom.js';
 const POLL_MS = 3000;
 
 export class LiveBoard {
-  constructor(list, count, empty) {
+  constructor(list, count, empty, announcer) {
     this.list = list;
+    this.announcer = announcer;
     this.count = count;
     this.empty = empty;
     this.timer = null;
@@ -72,6 +73,9 @@ export class LiveBoard {
     const ids = calls.map((c) => `${c.id}:${c.status}`).join(',');
     if (ids !== this.ids) {
       const first = this.ids === null;
+      // Screen readers hear new calls once, not every timer tick of the list.
+      const fresh = first ? [] : calls.filter((c) => !this.ids.includes(c.id));
+      if (fresh.length) this.announcer.textContent = fresh.map((c) => `New call from ${c.callerNumber ?? 'anonymous'}, ${fmtSource(c.attribution)}`).join('. ');
       this.ids = ids;
       if (!first) for (const fn of this.listeners) fn();
     }
