@@ -12,7 +12,9 @@ import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { CallAdminService } from './calls/call-admin-service.js';
+import { LiveCallsService } from './calls/live-calls.js';
 import { CallExportService } from './exports/call-export-service.js';
+import { SourceDailyService } from './exports/source-daily.js';
 import { SourceReportService } from './exports/source-report.js';
 import { HealthRegistry } from './health.js';
 import type { MediaPort } from './media/media-port.js';
@@ -32,6 +34,7 @@ import type { CallAttributor } from './tracking/attribution-types.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
+import { PoolHealthService, VisitDetailsService } from './tracking/tracking-views.js';
 import { PoolReportService } from './tracking/pool-report.js';
 import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
 import { BulkVisitWriter } from './tracking/bulk-visit-writer.js';
@@ -43,8 +46,11 @@ import { SnippetVisitService } from './snippet/snippet-visits.js';
 import { packageVersion } from './version.js';
 import { ampRoutes } from './web/amp-routes.js';
 import { adminApi } from './web/admin-api.js';
+import { dashboardApi } from './web/dashboard-api.js';
+import { dashboardStatic } from './web/dashboard-static.js';
 import { healthRoutes } from './web/health-routes.js';
 import { metricsRoutes } from './web/metrics-routes.js';
+import { LinkSigner } from './web/recording-links.js';
 import { buildHttpServer } from './web/server.js';
 import { snippetRoutes } from './web/snippet-routes.js';
 import { visitRoutes } from './web/visit-routes.js';
@@ -214,6 +220,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   health.register('freeswitch', () => media.health());
   health.register('webhooks', () => outbox.health());
 
+  const adminToken = () => config.current.http.adminToken;
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
@@ -224,10 +231,22 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       snippetRoutes({ config, clock, builder: new SnippetBuilder(), service: snippetVisits }),
       ampRoutes({ visits, config, clock }),
       adminApi({
-        adminToken: () => config.current.http.adminToken,
+        adminToken,
         calls: callAdmin,
         exports: new CallExportService(db, config),
         reports: new SourceReportService(db, config),
+      }),
+      dashboardStatic(),
+      dashboardApi({
+        adminToken,
+        config,
+        version: packageVersion(),
+        calls: callAdmin,
+        live: new LiveCallsService(db, config, clock),
+        daily: new SourceDailyService(db, config),
+        pools: new PoolHealthService({ db, config, clock, reports: poolReports, holds: holdStore }),
+        visits: new VisitDetailsService(db, visitStore),
+        links: new LinkSigner(adminToken, clock),
       }),
     ],
   });
