@@ -50,6 +50,7 @@ import { dashboardApi } from './web/dashboard-api.js';
 import { dashboardStatic } from './web/dashboard-static.js';
 import { healthRoutes } from './web/health-routes.js';
 import { metricsRoutes } from './web/metrics-routes.js';
+import { FixedWindowRateLimiter } from './web/rate-limiter.js';
 import { LinkSigner } from './web/recording-links.js';
 import { buildHttpServer } from './web/server.js';
 import { snippetRoutes } from './web/snippet-routes.js';
@@ -221,15 +222,17 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   health.register('webhooks', () => outbox.health());
 
   const adminToken = () => config.current.http.adminToken;
+  // One per-address allowance for every endpoint that can take a pool number.
+  const visitLimiter = new FixedWindowRateLimiter(clock, () => config.current.http.rateLimit);
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
     plugins: [
       healthRoutes(health, packageVersion()),
       metricsRoutes(metrics),
-      visitRoutes({ visits, config, clock }),
-      snippetRoutes({ config, clock, builder: new SnippetBuilder(), service: snippetVisits }),
-      ampRoutes({ visits, config, clock }),
+      visitRoutes({ visits, config, limiter: visitLimiter }),
+      snippetRoutes({ config, clock, builder: new SnippetBuilder(), service: snippetVisits, limiter: visitLimiter }),
+      ampRoutes({ visits, config, limiter: visitLimiter }),
       adminApi({
         adminToken,
         calls: callAdmin,

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { formatNational } from '../phone/e164.js';
 import type { VisitService } from '../tracking/visit-service.js';
-import { FixedWindowRateLimiter } from './rate-limiter.js';
+import type { FixedWindowRateLimiter } from './rate-limiter.js';
 
 const ampSchema = {
   querystring: {
@@ -60,10 +59,8 @@ export function isAllowedAmpOrigin(origin: string, siteOrigins: readonly string[
  * AMP-Access-Control-Allow-Source-Origin). A page with no number to show gets 404, and AMP
  * keeps the number written in the page.
  */
-export function ampRoutes(deps: { visits: VisitService; config: LiveConfig; clock: Clock }): FastifyPluginAsync {
+export function ampRoutes(deps: { visits: VisitService; config: LiveConfig; limiter: FixedWindowRateLimiter }): FastifyPluginAsync {
   return async (app) => {
-    const limiter = new FixedWindowRateLimiter(deps.clock, () => deps.config.current.http.rateLimit);
-
     const ampCors = async (req: FastifyRequest<{ Querystring: AmpQuery }>, reply: FastifyReply) => {
       const sites = deps.config.current.http.corsOrigins;
       const origin = req.headers.origin;
@@ -98,7 +95,7 @@ export function ampRoutes(deps: { visits: VisitService; config: LiveConfig; cloc
         referrer: q.referrer || undefined,
         userAgent: req.headers['user-agent'],
         ip: req.ip,
-        rateLimited: !limiter.hit(req.ip),
+        rateLimited: !deps.limiter.hit(req.ip),
       });
       if (!shown.number) throw new NotFoundError('no tracking number for this page: the page keeps its own number');
       return { phoneNumber: shown.number, formattedPhoneNumber: formatNational(shown.number) };

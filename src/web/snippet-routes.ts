@@ -2,10 +2,10 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors.js';
-import { formatNational } from '../phone/e164.js';
 import type { SnippetBuilder } from '../snippet/snippet-builder.js';
 import type { SnippetVisitService } from '../snippet/snippet-visits.js';
-import { FixedWindowRateLimiter } from './rate-limiter.js';
+import type { FixedWindowRateLimiter } from './rate-limiter.js';
+import { newVisitBodySchema, newVisitInput, shownNumberJson, type NewVisitBody } from './visit-http.js';
 
 const text = (maxLength: number) => ({ type: 'string', maxLength });
 
@@ -22,29 +22,7 @@ const previewSchema = {
   },
 } as const;
 
-const revealSchema = {
-  body: {
-    type: 'object',
-    required: ['url'],
-    properties: {
-      visitorId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
-      url: { type: 'string', minLength: 1, maxLength: 4096 },
-      referrer: { type: ['string', 'null'], maxLength: 4096 },
-      gaClientId: { type: ['string', 'null'], maxLength: 100 },
-      ymClientId: { type: ['string', 'null'], maxLength: 100 },
-      region: { type: ['string', 'null'], maxLength: 100 },
-    },
-  },
-} as const;
-
-interface RevealBody {
-  visitorId?: string;
-  url: string;
-  referrer?: string | null;
-  gaClientId?: string | null;
-  ymClientId?: string | null;
-  region?: string | null;
-}
+const revealSchema = { body: newVisitBodySchema } as const;
 
 /** A year: the versioned URL names one exact content. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -56,7 +34,7 @@ const REVALIDATE = 'public, max-age=300';
  * taken) and the reveal click. Site origins are checked as for the visit API: a browser on any
  * other origin gets 403, and CORS headers go to listed origins only.
  */
-export function snippetRoutes(deps: { config: LiveConfig; clock: Clock; builder: SnippetBuilder; service: SnippetVisitService }): FastifyPluginAsync {
+export function snippetRoutes(deps: { config: LiveConfig; clock: Clock; builder: SnippetBuilder; service: SnippetVisitService; limiter: FixedWindowRateLimiter }): FastifyPluginAsync {
   return async (app) => {
     // Simple requests (text/plain) need no CORS preflight: one round trip less before a number shows.
     app.removeContentTypeParser('text/plain');
@@ -76,7 +54,6 @@ export function snippetRoutes(deps: { config: LiveConfig; clock: Clock; builder:
       }
       void reply.header('Access-Control-Allow-Origin', origin);
     };
-    const limiter = new FixedWindowRateLimiter(deps.clock, () => deps.config.current.http.rateLimit);
 
     app.get<{ Querystring: { v?: string } }>('/snippet.js', async (req, reply) => {
       const cfg = deps.config.current;
@@ -105,28 +82,9 @@ export function snippetRoutes(deps: { config: LiveConfig; clock: Clock; builder:
       },
     );
 
-    app.post<{ Body: RevealBody }>('/v1/visits/reveal', { schema: revealSchema, preHandler: allowSite }, async (req, reply) => {
-      const b = req.body;
-      const shown = await deps.service.reveal({
-        visitorId: b.visitorId,
-        url: b.url,
-        referrer: b.referrer ?? undefined,
-        gaClientId: b.gaClientId ?? undefined,
-        ymClientId: b.ymClientId ?? undefined,
-        region: b.region ?? undefined,
-        userAgent: req.headers['user-agent'],
-        ip: req.ip,
-        rateLimited: !limiter.hit(req.ip),
-      });
-      return reply.status(201).send({
-        visitId: shown.visitId,
-        visitorId: shown.visitorId,
-        number: shown.number,
-        display: shown.number ? formatNational(shown.number) : null,
-        pool: shown.pool,
-        type: shown.type,
-        holdUntil: shown.holdUntil === null ? null : new Date(shown.holdUntil).toISOString(),
-      });
+    app.post<{ Body: NewVisitBody }>('/v1/visits/reveal', { schema: revealSchema, preHandler: allowSite }, async (req, reply) => {
+      const shown = await deps.service.reveal(newVisitInput(req, req.body, deps.limiter));
+      return reply.status(201).send(shownNumberJson(shown));
     });
   };
 }
