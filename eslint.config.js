@@ -27,6 +27,31 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The website snippet runs in visitors' browsers as a classic script (plain ES2017).
+    files: ['src/snippet/**/*.js'],
+    languageOptions: {
+      ecmaVersion: 2017,
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'navigator', 'fetch', 'sessionStorage', 'MutationObserver', 'AbortController', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', '__CALLTRACK_CONFIG__'].map((g) => [g, 'readonly']),
+      ),
+    },
+    // ES2017 has no `catch {}` without a binding.
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none' }] },
+  },
+  {
+    // The dashboard's plain ES modules run in the browser (served as they are, no build step).
+    files: ['src/web/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'sessionStorage', 'fetch', 'URL', 'URLSearchParams', 'FormData', 'Node', 'ResizeObserver', 'setTimeout', 'clearTimeout'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
+  {
     files: ['bin/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -5,7 +5,9 @@
  * the ratios to that baseline. Not a test: nothing here asserts.
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_CONCURRENCY (32), BENCH_RATE (1000),
- * BENCH_DB=pg (PostgreSQL: CALLTRACK_TEST_PG_URL, or a throwaway cluster as the tests start one).
+ * BENCH_DB=pg (PostgreSQL: CALLTRACK_TEST_PG_URL, or a throwaway cluster as the tests start one),
+ * BENCH_ROUNDS (1): the maximum-throughput phases alternate bare / calltrack this many times
+ * (each BENCH_SECONDS) and are summed, so a load swing on the shared machine hits both sides.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
@@ -22,6 +24,7 @@ import type { LoadResult, LoadSpec } from './load-worker.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const POOL_SIZE = 2000;
 // Virtual time runs 60x faster: a 1-minute hold ends after one real second, so every request
 // finds a free number and measures a real allocation (a hold, a hold row, a visit row).
@@ -47,6 +50,15 @@ function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+function merge(results: LoadResult[]): LoadResult {
+  return {
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    seconds: results.reduce((n, r) => n + r.seconds, 0),
+    latenciesMs: results.flatMap((r) => r.latenciesMs),
+  };
+}
 
 function summarise(r: LoadResult) {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
@@ -95,15 +107,21 @@ try {
 
   await runLoad({ ...closedSpec(ct.url), seconds: 1 }); // warm-up: JIT, SQLite page cache
   await runLoad({ ...closedSpec(bare.url), seconds: 1 });
-  const bareMax = summarise(await runLoad(closedSpec(bare.url)));
-  const ctMax = summarise(await runLoad(closedSpec(ct.url)));
+  const bareRuns: LoadResult[] = [];
+  const ctRuns: LoadResult[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    bareRuns.push(await runLoad(closedSpec(bare.url)));
+    ctRuns.push(await runLoad(closedSpec(ct.url)));
+  }
+  const bareMax = summarise(merge(bareRuns));
+  const ctMax = summarise(merge(ctRuns));
   const bareFixed = summarise(await runLoad(openSpec(bare.url)));
   const ctFixed = summarise(await runLoad(openSpec(ct.url)));
   const holds = (await ct.app.db('number_holds').count({ n: '*' }).first()) as { n: number };
   const fallbacks = (await ct.app.db('visits').where({ number_type: 'fallback' }).count({ n: '*' }).first()) as { n: number };
 
   console.log(`calltrack bench:visits  node ${process.version}, ${pg ? 'PostgreSQL' : 'SQLite'}, pool of ${POOL_SIZE}, ${SECONDS} s per phase`);
-  console.log(`\nmaximum throughput (${CONCURRENCY} requests in flight)`);
+  console.log(`\nmaximum throughput (${CONCURRENCY} requests in flight${ROUNDS > 1 ? `, ${ROUNDS} alternating rounds` : ''})`);
   console.log(`  bare node:http  ${fmt(bareMax)}`);
   console.log(`  calltrack       ${fmt(ctMax)}`);
   const ratio = ctMax.rps / bareMax.rps;

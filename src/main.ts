@@ -11,9 +11,17 @@ import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { CallAdminService } from './calls/call-admin-service.js';
+import { LiveCallsService } from './calls/live-calls.js';
+import { CallExportService } from './exports/call-export-service.js';
+import { SourceDailyService } from './exports/source-daily.js';
+import { SourceReportService } from './exports/source-report.js';
 import { HealthRegistry } from './health.js';
 import type { MediaPort } from './media/media-port.js';
 import { MediaService } from './media/media-service.js';
+import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } from './integrations/outbox-dispatcher.js';
+import { OutboxCallEventSink } from './integrations/outbox-sink.js';
+import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
 import { TrackingAttributor } from './tracking/attributor.js';
 import { CallHistory } from './tracking/call-history.js';
@@ -26,13 +34,26 @@ import type { CallAttributor } from './tracking/attribution-types.js';
 import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolEventStore } from './tracking/pool-event-store.js';
+import { PoolHealthService, VisitDetailsService } from './tracking/tracking-views.js';
 import { PoolReportService } from './tracking/pool-report.js';
+import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
+import { BulkVisitWriter } from './tracking/bulk-visit-writer.js';
+import { VisitGroupCommit } from './tracking/visit-group-commit.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
+import { SnippetBuilder } from './snippet/snippet-builder.js';
+import { SnippetVisitService } from './snippet/snippet-visits.js';
 import { packageVersion } from './version.js';
+import { ampRoutes } from './web/amp-routes.js';
+import { adminApi } from './web/admin-api.js';
+import { dashboardApi } from './web/dashboard-api.js';
+import { dashboardStatic } from './web/dashboard-static.js';
 import { healthRoutes } from './web/health-routes.js';
 import { metricsRoutes } from './web/metrics-routes.js';
+import { FixedWindowRateLimiter } from './web/rate-limiter.js';
+import { LinkSigner } from './web/recording-links.js';
 import { buildHttpServer } from './web/server.js';
+import { snippetRoutes } from './web/snippet-routes.js';
 import { visitRoutes } from './web/visit-routes.js';
 
 function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
@@ -64,6 +85,10 @@ export interface AppOverrides {
   mediaPath?: MediaPathFactory;
   /** Tests only: ring timeout in ms instead of sip.ringTimeoutSeconds. */
   ringTimeoutMs?: number;
+  /** Hold policy and attribution tie-breaks: the product's unless the attribution simulator compares others. */
+  strategy?: TrackingStrategy;
+  /** Webhook/GA4 delivery tuning (tests shorten the poll and the backoff). */
+  dispatcher?: Partial<DispatcherOptions>;
 }
 
 export interface App {
@@ -85,6 +110,12 @@ export interface App {
   readonly sip: SipApp;
   readonly calls: CallRecorder;
   readonly metrics: Registry;
+  /** Where the SIP call path publishes call.started/answered/completed/missed (persisted outbox). */
+  readonly callEvents: OutboxCallEventSink;
+  /** Delivers the outbox to webhooks and GA4; started by `start()`. */
+  readonly outbox: OutboxDispatcher;
+  /** The admin API's calls service (listing, edits, recordings), for a future dashboard. */
+  readonly callAdmin: CallAdminService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Applies a new, already validated configuration (SIGHUP). */
@@ -112,8 +143,20 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const callHistory = new CallHistory();
   // Several calltrack nodes may share one PostgreSQL database: lock rows while allocating.
   const lockRows = databaseClient(db) === 'pg';
-  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows);
-  const visits = new VisitService({
+  const strategy = overrides.strategy ?? PRODUCT_STRATEGY;
+  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows, strategy.hold);
+  // SQLite: new visits are group-committed (one transaction for all that arrive while one
+  // runs). PostgreSQL keeps a transaction per visit, with SKIP LOCKED across nodes.
+  const groupCommit = lockRows
+    ? undefined
+    : new VisitGroupCommit({
+        db,
+        clock,
+        logger: logger.child({ component: 'visits' }),
+        writer: new BulkVisitWriter(allocator, visitStore),
+        startOne: (trx, prepared) => visits.startPrepared(trx, prepared),
+      });
+  const visits: VisitService = new VisitService({
     db,
     config,
     clock,
@@ -123,15 +166,24 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     holds: holdStore,
     allocator,
     lockRows,
+    groupCommit,
   });
-  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory });
+  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory, strategy });
+  const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents, holds: holdStore });
   const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
+
+  const callStore = new CallStore();
+  const outboxStore = new OutboxStore();
+  const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...overrides.dispatcher };
+  const outbox = new OutboxDispatcher(db, outboxStore, config, clock, logger.child({ component: 'outbox' }), dispatcherOptions);
+  const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, dispatcherOptions.retry.giveUpAfterMs, () => outbox.wake());
+  const callAdmin = new CallAdminService(db, callStore, config, clock, overrides.baseDir ?? process.cwd());
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
   const metrics = new Registry();
   const journal = new CallJournal(path.resolve(overrides.baseDir ?? process.cwd(), cfg.sip.journalFile));
-  const calls = new CallRecorder(db, new CallStore(), journal, logger.child({ component: 'calls' }));
+  const calls = new CallRecorder(db, callStore, journal, logger.child({ component: 'calls' }));
   const media = new MediaService({
     config,
     logger: logger.child({ component: 'freeswitch' }),
@@ -149,7 +201,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     config: () => config.current,
     attributor: overrides.attributor ?? attributor,
     recorder: calls,
-    events: overrides.events,
+    events: overrides.events ?? callEvents,
     media: overrides.mediaPath ?? anchoredMedia,
     metrics: new SipMetrics(metrics),
     clock,
@@ -172,11 +224,39 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   health.register('drachtio', () => drachtio.state.get());
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());
+  health.register('webhooks', () => outbox.health());
 
+  const adminToken = () => config.current.http.adminToken;
+  // One per-address allowance for every endpoint that can take a pool number.
+  const visitLimiter = new FixedWindowRateLimiter(clock, () => config.current.http.rateLimit);
   const http = await buildHttpServer({
     http: cfg.http,
     logger,
-    plugins: [healthRoutes(health, packageVersion()), metricsRoutes(metrics), visitRoutes({ visits, config, clock })],
+    plugins: [
+      healthRoutes(health, packageVersion()),
+      metricsRoutes(metrics),
+      visitRoutes({ visits, config, limiter: visitLimiter }),
+      snippetRoutes({ config, clock, builder: new SnippetBuilder(), service: snippetVisits, limiter: visitLimiter }),
+      ampRoutes({ visits, config, limiter: visitLimiter }),
+      adminApi({
+        adminToken,
+        calls: callAdmin,
+        exports: new CallExportService(db, config),
+        reports: new SourceReportService(db, config),
+      }),
+      dashboardStatic(),
+      dashboardApi({
+        adminToken,
+        config,
+        version: packageVersion(),
+        calls: callAdmin,
+        live: new LiveCallsService(db, config, clock),
+        daily: new SourceDailyService(db, config),
+        pools: new PoolHealthService({ db, config, clock, reports: poolReports, holds: holdStore }),
+        visits: new VisitDetailsService(db, visitStore),
+        links: new LinkSigner(adminToken, clock),
+      }),
+    ],
   });
 
   let started = false;
@@ -197,6 +277,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     sip,
     calls,
     metrics,
+    callEvents,
+    outbox,
+    callAdmin,
 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);
@@ -213,6 +296,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await http.ready();
       }
       drachtio.start();
+      outbox.start();
       media.start();
       started = true;
     },
@@ -230,7 +314,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         media.stop();
         drachtio.stop();
         await http.close();
+        await outbox.stop();
       }
+      await groupCommit?.close();
       clearInterval(journalTimer);
       await calls.flush();
       await db.destroy();

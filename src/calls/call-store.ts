@@ -60,15 +60,24 @@ export function callColumn(field: keyof CallRecord): string {
 const BOOLEAN_FIELDS = new Set<keyof CallRecord>(['late', 'firstCall', 'targetCall']);
 const JSON_FIELDS = new Set<keyof CallRecord>(['tags', 'firstTouch']);
 
+// Computed once: rowToCall runs per row of a million-row export, where re-listing the mapping
+// for every row was a tenth of the CPU time.
+const ROW_FIELDS = (Object.entries(COLUMN) as [keyof CallRecord, string][]).map(([field, column]) => ({
+  field,
+  column,
+  kind: BOOLEAN_FIELDS.has(field) ? (field === 'late' ? 'late' : 'bool') : field === 'tags' ? 'tags' : field === 'firstTouch' ? 'touch' : 'plain',
+}));
+
 /** Row to record: SQLite gives booleans as 0/1 and PostgreSQL as true/false; JSON is TEXT. */
 export function rowToCall(row: CallRow): CallRecord {
   const out: Record<string, unknown> = {};
-  for (const [field, column] of Object.entries(COLUMN) as [keyof CallRecord, string][]) {
+  for (const { field, column, kind } of ROW_FIELDS) {
     const value = row[column] ?? null;
-    if (BOOLEAN_FIELDS.has(field)) out[field] = value === null ? (field === 'late' ? false : null) : Boolean(value);
-    else if (field === 'tags') out[field] = typeof value === 'string' ? (JSON.parse(value) as string[]) : [];
-    else if (field === 'firstTouch') out[field] = typeof value === 'string' ? (JSON.parse(value) as Touch) : null;
-    else out[field] = value;
+    if (kind === 'plain') out[field] = value;
+    else if (kind === 'bool') out[field] = value === null ? null : Boolean(value);
+    else if (kind === 'late') out[field] = value === null ? false : Boolean(value);
+    else if (kind === 'tags') out[field] = typeof value === 'string' && value !== '[]' ? (JSON.parse(value) as string[]) : [];
+    else out[field] = typeof value === 'string' ? (JSON.parse(value) as Touch) : null;
   }
   return out as unknown as CallRecord;
 }

@@ -3,11 +3,14 @@ import { packageVersion } from '../version.js';
 import { attributeCommand } from './commands/attribute.js';
 import { callsCommand } from './commands/calls.js';
 import { configCommand } from './commands/config-check.js';
+import { exportCallsCommand } from './commands/export-calls.js';
 import { migrateCommand } from './commands/migrate.js';
 import { numbersSyncCommand } from './commands/numbers-sync.js';
 import { recordingsCommand } from './commands/recordings.js';
+import { reportSourcesCommand } from './commands/report-sources.js';
 import { serveCommand } from './commands/serve.js';
 import { numbersListCommand, poolsCommand } from './commands/tracking-reports.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { handleCliError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   program.addCommand(attributeCommand());
   program.addCommand(recordingsCommand());
   program.addCommand(callsCommand());
+  program.addCommand(new Command('export').description('export calls (CSV, Yandex Metrica, Google Ads)').addCommand(exportCallsCommand()));
+  program.addCommand(new Command('report').description('reports on calls').addCommand(reportSourcesCommand()));
+  program.addCommand(webhooksCommand());
   for (const cmd of program.commands) propagateExitOverride(cmd);
   return program;
 }

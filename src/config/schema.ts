@@ -12,6 +12,7 @@ import {
   portField,
 } from './fields.js';
 import { checkCrossReferences } from './cross-checks.js';
+import { checkSnippetNumbers } from './snippet-checks.js';
 
 /**
  * The one configuration schema. Every object is strict: a misspelt key is an error, never
@@ -145,7 +146,11 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
     targetCallSeconds: z.number().int().min(0).default(30),
     repeatCallDays: z.number().int().min(0).default(30),
-    graceMinutes: z.number().int().min(0).default(10),
+    targetRequiresFirstCall: z.boolean().default(false),
+    // 60, not 10: callers ring up to an hour after leaving, and a number freed free-longest-first
+    // is rarely reused that soon (bench/attribution, BENCHMARKS.md: 95.5% accuracy at 10 min,
+    // 100% at 60 min on the same pool).
+    graceMinutes: z.number().int().min(0).max(1440).default(60),
   });
 
   const source = z.strictObject({
@@ -172,6 +177,10 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     fallbackNumber: phone.optional(),
     onExhausted: z.enum(['fallback', 'reuse-oldest']).default('fallback'),
     ...mediaOptions,
+    // The numbers the website itself shows for this pool's visits; the snippet swaps them.
+    siteNumbers: z.array(phone).default([]),
+    // click: numbers show masked until the visitor asks for them; only that click takes a number.
+    reveal: z.enum(['off', 'click']).default('off'),
     match: z
       .strictObject({
         host: strings.optional(),
@@ -202,6 +211,26 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
   });
 
+  const snippet = z.strictObject({
+    // The site's own numbers, swapped on every page whatever pool the visit gets.
+    siteNumbers: z.array(phone).default([]),
+    revealLabel: z.string().min(1).max(60).default('Show number'),
+  });
+
+  const exportsSection = z.strictObject({
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'expected an IANA time zone such as "Europe/Moscow" or "UTC"')
+      .default('UTC'),
+    googleAds: z
+      .strictObject({
+        conversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads'),
+        conversionValue: z.number().min(0).optional(),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as "RUB", "USD" or "EUR"').optional(),
+      })
+      .optional(),
+  });
+
   const log = z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
@@ -217,9 +246,21 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       pools: z.array(pool).default([]),
       webhooks: z.array(webhook).default([]),
       analytics: analytics.prefault({}),
+      snippet: snippet.prefault({}),
+      exports: exportsSection.prefault({}),
       log: log.prefault({}),
     })
-    .superRefine(checkCrossReferences);
+    .superRefine(checkCrossReferences)
+    .superRefine(checkSnippetNumbers);
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;

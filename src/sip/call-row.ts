@@ -1,3 +1,4 @@
+import { judgeTargetCall, type TargetCallRules } from '../calls/target-call.js';
 import type { CallRecord, CallStatus, HangupSide } from '../calls/call-record.js';
 import type { Attribution } from '../tracking/attribution-types.js';
 import type { InboundCallInfo } from './inbound-call.js';
@@ -55,12 +56,13 @@ export function newCallRecord(id: string, info: InboundCallInfo, trunk: string, 
 /**
  * The final fields. Ring seconds run from our INVITE's arrival to the answer (or to the end,
  * when nobody answered): what the caller waited. Talk seconds run from the answer to the end.
- * `targetCall` is decided here because it needs the talk time (tracking.targetCallSeconds).
+ * `targetCall` is decided here, by the same rules exports and reports use, because it needs the
+ * talk time.
  */
 export function finalPatch(
-  rec: Pick<CallRecord, 'startedAt' | 'answeredAt'>,
+  rec: Pick<CallRecord, 'startedAt' | 'answeredAt' | 'firstCall'>,
   end: { at: number; status: CallStatus; sipCode: number | null; hangupBy: HangupSide },
-  targetCallSeconds: number,
+  rules: TargetCallRules,
 ): Partial<CallRecord> {
   const ringEnd = rec.answeredAt ?? end.at;
   const ringSeconds = Math.max(0, ringEnd - rec.startedAt) / 1000;
@@ -72,7 +74,7 @@ export function finalPatch(
     endedAt: end.at,
     ringSeconds,
     talkSeconds,
-    targetCall: talkSeconds === null ? false : talkSeconds >= targetCallSeconds,
+    targetCall: judgeTargetCall({ answeredAt: rec.answeredAt, talkSeconds, firstCall: rec.firstCall }, rules),
     updatedAt: end.at,
   };
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { Attribution, CallAttributor } from '../tracking/attribution-types.js';
+import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
 import { DialogRelay } from './dialog-relay.js';
@@ -171,7 +172,7 @@ export class CallSession {
     this.deps.metrics.inviteRejected('unknown-number');
     this.reply(REPLY_UNKNOWN_NUMBER);
     const record = newCallRecord(this.id, info, this.trunk.name, at, null, info.dialled ?? info.dialledRaw.slice(0, 20));
-    this.deps.recorder.begin({ ...record, ...finalPatch(record, { at, status: 'rejected', sipCode: 404, hangupBy: 'system' }, 0), targetCall: false });
+    this.deps.recorder.begin({ ...record, ...finalPatch(record, { at, status: 'rejected', sipCode: 404, hangupBy: 'system' }, { minTalkSeconds: 0, requireFirstCall: false }), targetCall: false });
     this.finalized = true;
     await this.deps.recorder.finish(this.id, {});
   }
@@ -213,7 +214,7 @@ export class CallSession {
     const at = this.deps.clock.now();
     // The recording's size and duration are known only once the file is closed.
     const recording = await this.releaseMedia();
-    const patch = { ...finalPatch(this.record, { ...end, at }, cfg.tracking.targetCallSeconds), ...recording };
+    const patch = { ...finalPatch(this.record, { ...end, at }, targetCallRules(cfg)), ...recording };
     Object.assign(this.record, patch);
     this.deps.metrics.callEnded(end.status);
     this.logger.info({ status: end.status, sipCode: end.sipCode, hangupBy: end.hangupBy, ringSeconds: patch.ringSeconds, talkSeconds: patch.talkSeconds, recording: patch.recordingStatus }, 'call finished');

@@ -4,7 +4,7 @@ import type { Database } from '../db/connect.js';
 import type { Attribution, AttributionQuery, CallAttributor, Touch } from './attribution-types.js';
 import type { CallHistory } from './call-history.js';
 import type { HoldRecord, HoldStore } from './hold-store.js';
-import { minutes } from './number-allocator.js';
+import { extendedHoldEnd, minutes, PRODUCT_STRATEGY, type TrackingStrategy } from './tracking-strategy.js';
 import type { TrackingNumber } from './number-records.js';
 import type { NumberStore } from './number-store.js';
 import type { VisitStore } from './visit-store.js';
@@ -16,6 +16,15 @@ export interface AttributorDeps {
   holds: HoldStore;
   visits: VisitStore;
   calls: CallHistory;
+  /** Hold policy and tie-breaks; the product's unless the simulator compares another. */
+  strategy?: TrackingStrategy;
+}
+
+/** The hold a pool call is credited to (late: it had ended when the call came). */
+interface Candidate {
+  hold: HoldRecord | null;
+  visitId: string;
+  late: boolean;
 }
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -25,7 +34,11 @@ const DAY_MS = 24 * 60 * 60_000;
  * by `calltrack attribute` (`explain`, the same computation without side effects).
  */
 export class TrackingAttributor implements CallAttributor {
-  constructor(private readonly d: AttributorDeps) {}
+  private readonly strategy: TrackingStrategy;
+
+  constructor(private readonly d: AttributorDeps) {
+    this.strategy = d.strategy ?? PRODUCT_STRATEGY;
+  }
 
   /** A real call: also extends the holder's hold, since the visitor may call again. */
   attribute(query: AttributionQuery): Promise<Attribution | null> {
@@ -55,7 +68,7 @@ export class TrackingAttributor implements CallAttributor {
     } else if (number.kind === 'fallback') {
       touch = emptyTouch('fallback', number.poolName);
     } else {
-      touch = await this.poolTouch(number, query.at, cfg.tracking.graceMinutes, extendHold);
+      touch = await this.poolTouch(number, query, extendHold);
     }
 
     let firstTouch: Touch | null = null;
@@ -74,23 +87,29 @@ export class TrackingAttributor implements CallAttributor {
     };
   }
 
-  private async poolTouch(number: TrackingNumber, at: number, graceMinutes: number, extendHold: boolean): Promise<Touch> {
-    let hold: HoldRecord | undefined = await this.d.holds.holdAt(this.d.db, number.id, at);
-    let late = false;
-    if (!hold && graceMinutes > 0) {
-      hold = await this.d.holds.lastEndedBetween(this.d.db, number.id, at - minutes(graceMinutes), at);
-      late = hold !== undefined;
+  private async poolTouch(number: TrackingNumber, query: AttributionQuery, extendHold: boolean): Promise<Touch> {
+    const { at, callerNumber } = query;
+    const graceMinutes = this.d.config.current.tracking.graceMinutes;
+    let candidate: Candidate | null = null;
+    const covering = await this.d.holds.holdAt(this.d.db, number.id, at);
+    if (covering) candidate = { hold: covering, visitId: covering.visitId, late: false };
+    else if (graceMinutes > 0) {
+      const ended = await this.d.holds.lastEndedBetween(this.d.db, number.id, at - minutes(graceMinutes), at);
+      if (ended) candidate = { hold: ended, visitId: ended.visitId, late: true };
     }
-    if (!hold) return emptyTouch('unattributed', number.poolName);
-    const visit = await this.d.visits.findById(this.d.db, hold.visitId);
+    if (this.strategy.callerHistoryTieBreak && callerNumber) {
+      candidate = (await this.byCallerHistory(number, callerNumber, at, graceMinutes, candidate)) ?? candidate;
+    }
+    if (!candidate) return emptyTouch('unattributed', number.poolName);
+    const visit = await this.d.visits.findById(this.d.db, candidate.visitId);
     if (!visit) return emptyTouch('unattributed', number.poolName);
 
     const pool = this.d.config.current.pools.find((p) => p.name === number.poolName);
-    if (extendHold && !late && pool) {
-      const until = Math.max(hold.heldUntil, at + minutes(pool.holdMinutes));
-      const holdId = hold.visitId;
+    const running = candidate.hold;
+    if (extendHold && !candidate.late && pool && running) {
+      const until = extendedHoldEnd(this.strategy.hold, pool, running.heldUntil, at);
       // Only the running hold is extended (setHoldEnd checks the number is still this visit's).
-      await this.d.db.transaction((trx) => this.d.holds.setHoldEnd(trx, number.id, holdId, until));
+      if (until !== running.heldUntil) await this.d.db.transaction((trx) => this.d.holds.setHoldEnd(trx, number.id, running.visitId, until));
     }
     return {
       type: 'dynamic',
@@ -107,8 +126,31 @@ export class TrackingAttributor implements CallAttributor {
       ymClientId: visit.ymClientId,
       gclid: visit.gclid,
       yclid: visit.yclid,
-      late,
+      late: candidate.late,
     };
+  }
+
+  /**
+   * A pool number passes from visitor to visitor, so the hold alone can name a stranger: the
+   * number's next holder when the caller rings after their hold ended, or whoever holds it days
+   * later when they redial from their phone's call log. The caller's earlier calls say which
+   * visitor they are: their hold among those on the number within the grace window wins, and
+   * failing that, the visit their earlier call on this same number was credited to.
+   */
+  private async byCallerHistory(number: TrackingNumber, caller: string, at: number, graceMinutes: number, current: Candidate | null): Promise<Candidate | null> {
+    const days = this.d.config.current.tracking.repeatCallDays;
+    if (days <= 0) return null;
+    const history = await this.d.calls.callerVisits(this.d.db, caller, at - days * DAY_MS, at);
+    if (history.length === 0) return null;
+    const visitors = new Set(history.map((h) => h.visitorId));
+    const holders = await this.d.holds.holdersBetween(this.d.db, number.id, at - minutes(graceMinutes), at);
+    const own = holders.find((h) => visitors.has(h.visitorId));
+    if (own) return { hold: own, visitId: own.visitId, late: own.heldUntil <= at };
+    const earlier = history.find((h) => h.trackingNumber === number.number);
+    if (!earlier) return null;
+    const currentVisitor = current ? holders.find((h) => h.visitId === current.visitId)?.visitorId : undefined;
+    if (currentVisitor === earlier.visitorId) return null;
+    return { hold: null, visitId: earlier.visitId, late: true };
   }
 }
 

@@ -45,4 +45,41 @@ export class CallHistory {
     }
     return { total, unattributed };
   }
+
+  /**
+   * The visits the caller's calls in [from, before) were credited to, latest first: who this
+   * caller is, as far as attribution knows (the caller-history tie-break).
+   */
+  async callerVisits(q: Executor, callerNumber: string, from: number, before: number): Promise<CallerVisit[]> {
+    const rows = (await q(CALLS_TABLE)
+      .join('visits', 'visits.id', `${CALLS_TABLE}.visit_id`)
+      .select(`${CALLS_TABLE}.visit_id`, 'visits.visitor_id', `${CALLS_TABLE}.tracking_number`, `${CALLS_TABLE}.started_at`)
+      .where(`${CALLS_TABLE}.caller_number`, callerNumber)
+      .andWhere(`${CALLS_TABLE}.started_at`, '>=', from)
+      .andWhere(`${CALLS_TABLE}.started_at`, '<', before)
+      .orderBy(`${CALLS_TABLE}.started_at`, 'desc')
+      .limit(20)) as { visit_id: string; visitor_id: string; tracking_number: string; started_at: number }[];
+    return rows.map((r) => ({ visitId: r.visit_id, visitorId: r.visitor_id, trackingNumber: r.tracking_number, at: Number(r.started_at) }));
+  }
+
+  /**
+   * Minutes after its visit's last activity that each call credited to a pool visit came
+   * (0 when the page was still open): the late-call tail the pool advisor sizes for.
+   */
+  async poolCallDelays(q: Executor, poolName: string, since: number): Promise<number[]> {
+    const rows = (await q(CALLS_TABLE)
+      .join('visits', 'visits.id', `${CALLS_TABLE}.visit_id`)
+      .select(`${CALLS_TABLE}.started_at`, 'visits.last_seen_at')
+      .where(`${CALLS_TABLE}.pool_name`, poolName)
+      .andWhere(`${CALLS_TABLE}.attribution_type`, 'dynamic')
+      .andWhere(`${CALLS_TABLE}.started_at`, '>=', since)) as { started_at: number | string; last_seen_at: number | string }[];
+    return rows.map((r) => Math.max(0, Number(r.started_at) - Number(r.last_seen_at)) / 60_000);
+  }
+}
+
+export interface CallerVisit {
+  visitId: string;
+  visitorId: string;
+  trackingNumber: string;
+  at: number;
 }

@@ -169,4 +169,16 @@ export class HoldStore {
       .andWhere(`${HOLDS}.held_from`, '<', to)) as { held_from: number; held_until: number }[];
     return rows.map((r) => ({ heldFrom: r.held_from, heldUntil: r.held_until }));
   }
+
+  /** Holds on the number that overlap [from, at], with their visitor, the latest first. */
+  async holdersBetween(q: Executor, numberId: number, from: number, at: number): Promise<(HoldRecord & { visitorId: string })[]> {
+    const rows = (await q(HOLDS)
+      .join('visits', 'visits.id', `${HOLDS}.visit_id`)
+      .select(`${HOLDS}.*`, 'visits.visitor_id')
+      .where(`${HOLDS}.number_id`, numberId)
+      .andWhere(`${HOLDS}.held_from`, '<=', at)
+      .andWhere(`${HOLDS}.held_until`, '>', from)
+      .orderBy([{ column: `${HOLDS}.held_from`, order: 'desc' }, { column: `${HOLDS}.id`, order: 'desc' }])) as (HoldRow & { visitor_id: string })[];
+    return rows.map((r) => ({ ...rowToHold(r), visitorId: r.visitor_id }));
+  }
 }

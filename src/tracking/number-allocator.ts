@@ -3,6 +3,7 @@ import type { PoolConfig } from '../config/schema.js';
 import type { HoldStore } from './hold-store.js';
 import type { TrackingNumber } from './number-records.js';
 import type { PoolEventKind, PoolEventStore } from './pool-event-store.js';
+import { extendedHoldEnd, firstHoldEnd, releasedHoldEnd, type HoldPolicy } from './tracking-strategy.js';
 
 /** The number a visit is shown, decided inside the visit's transaction. */
 export interface Allocation {
@@ -12,7 +13,7 @@ export interface Allocation {
   holdUntil: number | null;
 }
 
-export const minutes = (n: number) => n * 60_000;
+export { minutes } from './tracking-strategy.js';
 
 /**
  * Hands out pool numbers. Every method runs inside the caller's transaction (`trx`), so the
@@ -24,14 +25,26 @@ export class NumberAllocator {
     private readonly events: PoolEventStore,
     /** PostgreSQL: lock the candidate row (FOR UPDATE SKIP LOCKED); see HoldStore. */
     private readonly lockRows: boolean,
+    /** How long holds last: the product's activity holds unless the simulator says otherwise. */
+    readonly holdPolicy: HoldPolicy = { kind: 'activity' },
   ) {}
+
+  /** Where a running hold ends after activity at `now`. */
+  extendedUntil(pool: PoolConfig, current: number, now: number): number {
+    return extendedHoldEnd(this.holdPolicy, pool, current, now);
+  }
+
+  /** Where a running hold ends once the page has said goodbye at `now`. */
+  releasedUntil(pool: PoolConfig, current: number, now: number): number {
+    return releasedHoldEnd(this.holdPolicy, pool, current, now);
+  }
 
   /**
    * A number from the pool for a visit: the one free the longest; when none is free, the
    * exhaustion is recorded and `onExhausted` decides (fallback number, or the hold idle longest).
    */
   async allocate(trx: Knex.Transaction, pool: PoolConfig, visitId: string, now: number): Promise<Allocation> {
-    const until = now + minutes(pool.holdMinutes);
+    const until = firstHoldEnd(this.holdPolicy, pool, now);
     const free = await this.holds.pickFree(trx, pool.name, now, this.lockRows);
     if (free) {
       await this.holds.take(trx, free, visitId, now, until, 'expired');
@@ -60,7 +73,12 @@ export class NumberAllocator {
 
   /** Takes back `number` for the visit that had it, if nobody else holds it now. */
   async regain(trx: Knex.Transaction, pool: PoolConfig, number: TrackingNumber, visitId: string, now: number): Promise<Allocation | null> {
-    const until = now + minutes(pool.holdMinutes);
+    if (this.holdPolicy.kind === 'fixed') {
+      // Freeze time: the page keeps the number it was shown, whoever holds it now.
+      const own = number.holdVisitId === visitId ? number.holdUntil : null;
+      return { type: 'dynamic', number: number.number, holdUntil: own };
+    }
+    const until = firstHoldEnd(this.holdPolicy, pool, now);
     if (number.holdVisitId === visitId && number.holdUntil !== null && number.holdUntil > now) {
       await this.holds.setHoldEnd(trx, number.id, visitId, until);
       return { type: 'dynamic', number: number.number, holdUntil: until };
@@ -73,7 +91,7 @@ export class NumberAllocator {
 
   /** Moves a visitor's running hold to their new visit (same number, new attribution). */
   async handOver(trx: Knex.Transaction, pool: PoolConfig, number: TrackingNumber, visitId: string, now: number): Promise<Allocation> {
-    const until = Math.max(now + minutes(pool.holdMinutes), number.holdUntil ?? 0);
+    const until = this.extendedUntil(pool, number.holdUntil ?? now, now);
     await this.holds.take(trx, number, visitId, now, until, 'handed-over');
     return { type: 'dynamic', number: number.number, holdUntil: until };
   }

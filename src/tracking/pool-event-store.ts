@@ -10,9 +10,10 @@ const EVENTS = 'pool_events';
  * - `fallback`: the visit was then shown the fallback number;
  * - `taken-over`: the visit took the longest-idle hold instead (`onExhausted: reuse-oldest`);
  * - `bot`: a crawler was shown the fallback number (not a sizing problem);
- * - `rate-limited`: an address past `http.rateLimit` was shown the fallback number.
+ * - `rate-limited`: an address past `http.rateLimit` was shown the fallback number;
+ * - `reveal`: a visitor clicked "show number" on a `reveal: click` pool's page.
  */
-export type PoolEventKind = 'exhausted' | 'fallback' | 'taken-over' | 'bot' | 'rate-limited';
+export type PoolEventKind = 'exhausted' | 'fallback' | 'taken-over' | 'bot' | 'rate-limited' | 'reveal';
 
 export interface PoolEvent {
   poolName: string;
@@ -41,9 +42,15 @@ export class PoolEventStore {
       .where({ pool_name: poolName })
       .andWhere('at', '>=', since)
       .groupBy('kind')) as { kind: PoolEventKind; n: number | string }[];
-    const counts: Record<PoolEventKind, number> = { exhausted: 0, fallback: 0, 'taken-over': 0, bot: 0, 'rate-limited': 0 };
+    const counts: Record<PoolEventKind, number> = { exhausted: 0, fallback: 0, 'taken-over': 0, bot: 0, 'rate-limited': 0, reveal: 0 };
     for (const r of rows) counts[r.kind] = Number(r.n);
     return counts;
+  }
+
+  /** When each event of `kind` happened since `since`, oldest first (the advisor's unserved demand). */
+  async timesSince(q: Executor, poolName: string, kind: PoolEventKind, since: number): Promise<number[]> {
+    const rows = (await q(EVENTS).select('at').where({ pool_name: poolName, kind }).andWhere('at', '>=', since).orderBy('at')) as { at: number | string }[];
+    return rows.map((r) => Number(r.at));
   }
 
   async list(q: Executor, poolName: string): Promise<PoolEvent[]> {

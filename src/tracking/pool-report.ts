@@ -6,6 +6,7 @@ import type { HoldStore } from './hold-store.js';
 import type { NumberKind } from './number-records.js';
 import type { NumberStore } from './number-store.js';
 import type { PoolEventStore } from './pool-event-store.js';
+import { advisePoolSize, holdConcurrency, type PoolAdvice } from './pool-advisor.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -22,11 +23,17 @@ export interface PoolStatus {
   takeOvers7d: number;
   botsShownFallback7d: number;
   rateLimited7d: number;
+  /** The pool shows numbers masked until a click (`reveal: click`). */
+  reveal: boolean;
+  /** Visitors who clicked "show number" (each took a number); 0 for pools without reveal. */
+  reveals7d: number;
   calls7d: number;
   unattributedCalls7d: number;
   recommendedSize: number;
   /** Why that size, in one sentence. */
   recommendation: string;
+  /** The advisor's figures and its reasoning, step by step (see pool-advisor.ts). */
+  advice: PoolAdvice;
 }
 
 export interface NumberListing {
@@ -85,7 +92,17 @@ export class PoolReportService {
       const week = await this.d.events.countByKind(this.d.db, pool.name, now - 7 * DAY);
       const calls = await this.d.calls.countPoolCalls(this.d.db, pool.name, now - 7 * DAY);
       const peak7d = peakConcurrent(holds, now - 7 * DAY, now);
-      const advice = recommendSize(size, peak7d, week.exhausted);
+      // With reuse-oldest an exhausted visit still got a (taken-over) hold, already in `holds`.
+      const unservedAt = pool.onExhausted === 'reuse-oldest' ? [] : await this.d.events.timesSince(this.d.db, pool.name, 'exhausted', now - 7 * DAY);
+      const weekHolds = holds.map((h) => ({ heldFrom: Math.max(h.heldFrom, now - 7 * DAY), heldUntil: h.heldUntil }));
+      const advice = advisePoolSize({
+        currentSize: size,
+        holds: weekHolds,
+        unservedAt,
+        callDelaysMinutes: await this.d.calls.poolCallDelays(this.d.db, pool.name, now - 30 * DAY),
+        holdMinutes: pool.holdMinutes,
+        graceMinutes: this.d.config.current.tracking.graceMinutes,
+      });
       out.push({
         pool: pool.name,
         size,
@@ -98,9 +115,13 @@ export class PoolReportService {
         takeOvers7d: week['taken-over'],
         botsShownFallback7d: week.bot,
         rateLimited7d: week['rate-limited'],
+        reveal: pool.reveal === 'click',
+        reveals7d: week.reveal,
         calls7d: calls.total,
         unattributedCalls7d: calls.unattributed,
-        ...advice,
+        recommendedSize: advice.recommendedSize,
+        recommendation: oneLine(advice, week.exhausted),
+        advice,
       });
     }
     return out;
@@ -109,42 +130,14 @@ export class PoolReportService {
 
 /** The largest number of holds running at the same moment within [from, to]. */
 export function peakConcurrent(holds: readonly { heldFrom: number; heldUntil: number }[], from: number, to: number): number {
-  const edges: [number, number][] = [];
-  for (const h of holds) {
-    const start = Math.max(h.heldFrom, from);
-    const end = Math.min(h.heldUntil, to);
-    if (end <= start) continue;
-    edges.push([start, 1], [end, -1]);
-  }
-  // A hold ending at t and another starting at t never overlap: ends sort first.
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let current = 0;
-  let peak = 0;
-  for (const [, delta] of edges) {
-    current += delta;
-    peak = Math.max(peak, current);
-  }
-  return peak;
+  return holdConcurrency(holds, from, to).peak;
 }
 
-/**
- * A deliberately simple advisor: enough numbers for the busiest moment of the last week
- * plus 20% headroom; a pool that ran out grows by a quarter, since its true peak is unknown
- * (visits beyond the pool were never held).
- */
-export function recommendSize(size: number, peak7d: number, exhaustions7d: number): { recommendedSize: number; recommendation: string } {
-  if (exhaustions7d > 0) {
-    const grow = Math.max(1, Math.ceil(size * 0.25));
-    return {
-      recommendedSize: Math.max(size, peak7d) + grow,
-      recommendation: `ran out ${exhaustions7d} time${exhaustions7d === 1 ? '' : 's'} in 7 days: add ${grow} number${grow === 1 ? '' : 's'} (25%, at least one) and check again`,
-    };
-  }
-  if (peak7d === 0) return { recommendedSize: size, recommendation: 'no visits held a number in 7 days: not enough data to advise' };
-  const recommendedSize = Math.max(peak7d + 1, Math.ceil(peak7d * 1.2));
-  const verdict = recommendedSize > size ? 'grow' : recommendedSize < size ? 'could shrink' : 'keep';
-  return {
-    recommendedSize,
-    recommendation: `${verdict}: peak of ${peak7d} held at once in 7 days, plus 20% headroom (at least one spare)`,
-  };
+/** The advice in one sentence, for the human `pools status` block. */
+function oneLine(advice: PoolAdvice, exhaustions7d: number): string {
+  const ranOut = exhaustions7d > 0 ? `ran out ${exhaustions7d} time${exhaustions7d === 1 ? '' : 's'} in 7 days; ` : '';
+  if (advice.verdict === 'no data') return `${ranOut}no visits held a number in 7 days: not enough data to advise`;
+  const at = advice.atRecommended;
+  const figures = at ? ` (${(at.fallbackShare * 100).toFixed(1)}% fallback shows, ${(at.protectedShare * 100).toFixed(1)}% of holds protected)` : '';
+  return `${ranOut}${advice.verdict}: the smallest size that would have served last week's visits within the aim${figures}`;
 }

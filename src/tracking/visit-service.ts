@@ -7,7 +7,7 @@ import type { CalltrackConfig, PoolConfig } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { HoldStore } from './hold-store.js';
-import { minutes, type Allocation, type NumberAllocator } from './number-allocator.js';
+import type { Allocation, NumberAllocator } from './number-allocator.js';
 import type { NumberStore } from './number-store.js';
 import { selectPool, selectStaticNumber, type VisitFacts } from './pool-match.js';
 import { classifyVisit, DIRECT, isBotUserAgent, type VisitSource } from './visit-source.js';
@@ -35,6 +35,24 @@ export interface ShownNumber {
   holdUntil: number | null;
 }
 
+/** A new visit ready to be written: see VisitService.prepareVisit. */
+export interface PreparedVisit {
+  cfg: CalltrackConfig;
+  source: VisitSource;
+  facts: VisitFacts;
+  pool: PoolConfig | null;
+  isBot: boolean;
+  rateLimited: boolean;
+  /** The page sent a visitor id and may get a pool number: that visitor may already hold one. */
+  mayHold: boolean;
+  visit: VisitRecord;
+}
+
+/** Runs new visits in shared transactions (SQLite group commit, see visit-group-commit.ts). */
+export interface NewVisitCommitter {
+  submit(visit: PreparedVisit): Promise<ShownNumber>;
+}
+
 export interface VisitServiceDeps {
   db: Database;
   config: LiveConfig;
@@ -48,6 +66,8 @@ export interface VisitServiceDeps {
   lockRows: boolean;
   /** A ping after this long without activity gets 404 and the page starts a new visit. */
   visitExpiryMs?: number;
+  /** When set, new visits are written in batches by it instead of one transaction each. */
+  groupCommit?: NewVisitCommitter;
 }
 
 export const DEFAULT_VISIT_EXPIRY_MS = 24 * 60 * 60_000;
@@ -64,33 +84,50 @@ export class VisitService {
   }
 
   async startVisit(input: NewVisitInput): Promise<ShownNumber> {
+    const prepared = this.prepareVisit(input, this.d.clock.now());
+    if (this.d.groupCommit) return this.d.groupCommit.submit(prepared);
+    return this.d.db.transaction((trx) => this.startPrepared(trx, prepared));
+  }
+
+  /**
+   * Everything about a new visit that needs no database: the source, the pool, bot detection,
+   * the new visit row. Bad input throws here, before the visit joins a group commit, so one
+   * invalid request never fails the others in its batch.
+   */
+  prepareVisit(input: NewVisitInput, now: number): PreparedVisit {
     const cfg = this.d.config.current;
-    const now = this.d.clock.now();
     const source = classifyVisit(parseLandingUrl(input.url), input.referrer);
     const facts: VisitFacts = { host: source.siteHost, path: source.path, ...pick(source), region: input.region?.trim() || null };
     const pool = selectPool(cfg.pools, facts);
     const isBot = isBotUserAgent(input.userAgent);
     const visitorId = input.visitorId ?? randomUUID();
     const visit = newVisitRecord(randomUUID(), visitorId, input, source, facts, isBot, now);
+    const rateLimited = input.rateLimited === true;
+    const mayHold = pool !== undefined && !isBot && !rateLimited && input.visitorId !== undefined;
+    return { cfg, source, facts, pool: pool ?? null, isBot, rateLimited, mayHold, visit };
+  }
 
-    return this.d.db.transaction(async (trx) => {
-      if (pool && !isBot && !input.rateLimited && input.visitorId) {
-        const continued = await this.continueVisitor(trx, cfg, pool, visit, source);
-        if (continued) return continued;
-      }
-      await this.d.visits.insert(trx, visit);
-      let shown: Omit<Allocation, 'type'> & { type: ShownNumberType };
-      if (!pool) {
-        const fixed = selectStaticNumber(cfg.numbers, facts);
-        shown = fixed ? { type: 'static', number: fixed.number, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
-      } else if (isBot || input.rateLimited) {
-        shown = await this.d.allocator.showFallback(trx, pool, visit.id, now, isBot ? 'bot' : 'rate-limited');
-      } else {
-        shown = await this.d.allocator.allocate(trx, pool, visit.id, now);
-      }
-      await this.d.visits.setShownNumber(trx, visit.id, { poolName: pool?.name ?? null, number: shown.number, numberType: shown.type });
-      return { visitId: visit.id, visitorId, number: shown.number, pool: pool?.name ?? null, type: shown.type, holdUntil: shown.holdUntil };
-    });
+  /** A prepared visit inside the caller's transaction; `visit.createdAt` is the time of the allocation. */
+  async startPrepared(trx: Knex.Transaction, p: PreparedVisit): Promise<ShownNumber> {
+    const { cfg, pool, visit, isBot } = p;
+    const now = visit.createdAt;
+    const visitorId = visit.visitorId;
+    if (pool && p.mayHold) {
+      const continued = await this.continueVisitor(trx, cfg, pool, visit, p.source);
+      if (continued) return continued;
+    }
+    await this.d.visits.insert(trx, visit);
+    let shown: Omit<Allocation, 'type'> & { type: ShownNumberType };
+    if (!pool) {
+      const fixed = selectStaticNumber(cfg.numbers, p.facts);
+      shown = fixed ? { type: 'static', number: fixed.number, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
+    } else if (isBot || p.rateLimited) {
+      shown = await this.d.allocator.showFallback(trx, pool, visit.id, now, isBot ? 'bot' : 'rate-limited');
+    } else {
+      shown = await this.d.allocator.allocate(trx, pool, visit.id, now);
+    }
+    await this.d.visits.setShownNumber(trx, visit.id, { poolName: pool?.name ?? null, number: shown.number, numberType: shown.type });
+    return { visitId: visit.id, visitorId, number: shown.number, pool: pool?.name ?? null, type: shown.type, holdUntil: shown.holdUntil };
   }
 
   /**
@@ -105,7 +142,7 @@ export class VisitService {
     const heldPool = cfg.pools.find((p) => p.name === held.poolName) ?? pool;
     const previous = await this.d.visits.findById(trx, held.holdVisitId);
     if (previous && isSameCampaign(previous, source)) {
-      const until = Math.max(now + minutes(heldPool.holdMinutes), held.holdUntil ?? 0);
+      const until = this.d.allocator.extendedUntil(heldPool, held.holdUntil ?? now, now);
       await this.d.holds.setHoldEnd(trx, held.id, previous.id, until);
       await this.d.visits.recordActivity(trx, previous.id, now, visit.landingUrl);
       return { visitId: previous.id, visitorId: visit.visitorId, number: held.number, pool: heldPool.name, type: 'dynamic' as const, holdUntil: until };
@@ -148,7 +185,7 @@ export class VisitService {
       if (visit.numberType !== 'dynamic' || !visit.number || !pool) return;
       const number = await this.d.numbers.findByNumber(trx, visit.number);
       if (!number || number.holdVisitId !== visit.id || (number.holdUntil ?? 0) <= now) return;
-      await this.d.holds.setHoldEnd(trx, number.id, visit.id, now + minutes(pool.holdMinutes), now);
+      await this.d.holds.setHoldEnd(trx, number.id, visit.id, this.d.allocator.releasedUntil(pool, number.holdUntil ?? now, now), now);
     });
   }
 

@@ -41,7 +41,8 @@ export interface VisitRecord {
   lastSeenAt: number;
 }
 
-const COLUMNS: [keyof VisitRecord, string][] = [
+/** Record field to column, in the order multi-row inserts bind them (BulkVisitWriter). */
+export const VISIT_COLUMNS: [keyof VisitRecord, string][] = [
   ['id', 'id'],
   ['visitorId', 'visitor_id'],
   ['siteHost', 'site_host'],
@@ -76,7 +77,7 @@ const COLUMNS: [keyof VisitRecord, string][] = [
 
 export function rowToVisit(row: Record<string, unknown>): VisitRecord {
   const out: Record<string, unknown> = {};
-  for (const [field, column] of COLUMNS) out[field] = row[column] ?? null;
+  for (const [field, column] of VISIT_COLUMNS) out[field] = row[column] ?? null;
   // SQLite hands booleans back as 0/1, PostgreSQL as true/false.
   out.isBot = Boolean(row.is_bot);
   return out as unknown as VisitRecord;
@@ -84,7 +85,7 @@ export function rowToVisit(row: Record<string, unknown>): VisitRecord {
 
 function visitToRow(v: VisitRecord): Record<string, unknown> {
   const row: Record<string, unknown> = {};
-  for (const [field, column] of COLUMNS) row[column] = v[field];
+  for (const [field, column] of VISIT_COLUMNS) row[column] = v[field];
   return row;
 }
 

@@ -1,27 +1,14 @@
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors.js';
 import { formatNational } from '../phone/e164.js';
 import type { VisitService } from '../tracking/visit-service.js';
-import { FixedWindowRateLimiter } from './rate-limiter.js';
-
-const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+import type { FixedWindowRateLimiter } from './rate-limiter.js';
+import { isoTime, newVisitBodySchema, newVisitInput, shownNumberJson, type NewVisitBody } from './visit-http.js';
 
 const newVisitSchema = {
-  body: {
-    type: 'object',
-    required: ['url'],
-    properties: {
-      visitorId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
-      url: { type: 'string', minLength: 1, maxLength: 4096 },
-      referrer: optionalText(4096),
-      gaClientId: optionalText(100),
-      ymClientId: optionalText(100),
-      region: optionalText(100),
-    },
-  },
+  body: newVisitBodySchema,
   response: {
     201: {
       type: 'object',
@@ -45,16 +32,6 @@ const pingSchema = {
   body: { type: ['object', 'null'], properties: { url: { type: 'string', minLength: 1, maxLength: 4096 } } },
 } as const;
 
-interface NewVisitBody {
-  visitorId?: string;
-  url: string;
-  referrer?: string | null;
-  gaClientId?: string | null;
-  ymClientId?: string | null;
-  region?: string | null;
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * The public visit API used by the website snippet. Only browsers on `http.corsOrigins` may
@@ -63,7 +40,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * A client past `http.rateLimit` is shown the fallback number rather than an error page,
  * so a real visitor behind a busy NAT still sees a working phone number.
  */
-export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; clock: Clock }): FastifyPluginAsync {
+export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; limiter: FixedWindowRateLimiter }): FastifyPluginAsync {
   return async (app) => {
     const allowed = (origin: string) => deps.config.current.http.corsOrigins.includes(origin);
     await app.register(cors, {
@@ -88,30 +65,10 @@ export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; cl
         throw new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`);
       }
     };
-    const limiter = new FixedWindowRateLimiter(deps.clock, () => deps.config.current.http.rateLimit);
 
     app.post<{ Body: NewVisitBody }>('/v1/visits', { schema: newVisitSchema, preHandler: checkOrigin }, async (req, reply) => {
-      const b = req.body;
-      const shown = await deps.visits.startVisit({
-        visitorId: b.visitorId,
-        url: b.url,
-        referrer: b.referrer ?? undefined,
-        gaClientId: b.gaClientId ?? undefined,
-        ymClientId: b.ymClientId ?? undefined,
-        region: b.region ?? undefined,
-        userAgent: req.headers['user-agent'],
-        ip: req.ip,
-        rateLimited: !limiter.hit(req.ip),
-      });
-      return reply.status(201).send({
-        visitId: shown.visitId,
-        visitorId: shown.visitorId,
-        number: shown.number,
-        display: shown.number ? formatNational(shown.number) : null,
-        pool: shown.pool,
-        type: shown.type,
-        holdUntil: iso(shown.holdUntil),
-      });
+      const shown = await deps.visits.startVisit(newVisitInput(req, req.body, deps.limiter));
+      return reply.status(201).send(shownNumberJson(shown));
     });
 
     app.post<{ Params: { id: string }; Body: { url?: string } | null | undefined }>(
@@ -123,7 +80,7 @@ export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; cl
           number: result.number,
           display: result.number ? formatNational(result.number) : null,
           type: result.type,
-          holdUntil: iso(result.holdUntil),
+          holdUntil: isoTime(result.holdUntil),
         };
       },
     );

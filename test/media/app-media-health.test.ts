@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import path from 'node:path';
+import SrfClass from 'drachtio-srf';
 import type Srf from 'drachtio-srf';
 import { describe, it } from 'node:test';
 import { createApp } from '../../src/main.js';
@@ -28,14 +28,8 @@ describe('/healthz shows the FreeSWITCH connection', () => {
       media: { freeswitch: { host: '127.0.0.1', port: eslPort, listenAddress: '127.0.0.1', listenPort: 0 }, recording: { enabled: true, dir: 'rec' } },
     });
     // drachtio-server is not part of this test: an Srf stand-in that routes fsmrf's INVITEs to the fake FreeSWITCH.
-    // The SIP app registers its handlers on it (never called here).
-    const srf = Object.assign(new EventEmitter(), {
-      connect: () => undefined,
-      disconnect: () => undefined,
-      invite: () => undefined,
-      options: () => undefined,
-      createUAC: fs.srf.createUAC,
-    });
+    // A real Srf (the SIP app installs its handlers on it) that never dials drachtio-server.
+    const srf = Object.assign(new SrfClass(), { connect: () => undefined, disconnect: () => undefined, createUAC: fs.srf.createUAC });
     const drachtio = new DrachtioConnection(cfg.sip.drachtio, testLogger(), srf as unknown as Srf);
     const app = await createApp(cfg, { logger: testLogger(), baseDir: dir, drachtio });
     // Relative recording.dir resolves against baseDir; FreeSWITCH sees the same path unless freeswitchDir says otherwise.

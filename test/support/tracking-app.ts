@@ -17,12 +17,13 @@ export interface TrackingFixture {
 /**
  * A migrated, synchronised app on a virtual clock, over a fresh SQLite file (or the given
  * PostgreSQL URL). Nothing connects to drachtio: only the database and, with `listen`, HTTP
- * on an ephemeral loopback port.
+ * on an ephemeral loopback port. `dir`: where the SQLite file goes, for a test that opens it
+ * again (a tempDir() made inside a before() hook is removed when that hook ends).
  */
-export async function trackingApp(doc: Record<string, unknown>, opts: { pgUrl?: string; listen?: boolean; clock?: ManualClock } = {}): Promise<TrackingFixture> {
+export async function trackingApp(doc: Record<string, unknown>, opts: { pgUrl?: string; listen?: boolean; clock?: ManualClock; dir?: string } = {}): Promise<TrackingFixture> {
   const database = opts.pgUrl
     ? { client: 'pg', connection: opts.pgUrl, pool: { min: 0, max: 10 } }
-    : { client: 'sqlite3', filename: path.join(tempDir(), 'calltrack.sqlite') };
+    : { client: 'sqlite3', filename: path.join(opts.dir ?? tempDir(), 'calltrack.sqlite') };
   const cfg = makeConfig({
     http: { host: '127.0.0.1', port: 8080, corsOrigins: ['https://shop.example.com'] },
     tracking: { defaultCountry: 'RU' },

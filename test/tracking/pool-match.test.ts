@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isBotUserAgent } from '../../src/tracking/visit-source.js';
 import { selectPool, type VisitFacts } from '../../src/tracking/pool-match.js';
-import { peakConcurrent, recommendSize } from '../../src/tracking/pool-report.js';
+import { peakConcurrent } from '../../src/tracking/pool-report.js';
 import { makeConfig } from '../support/config.js';
 
 const cfg = makeConfig({
@@ -72,14 +72,5 @@ describe('pool sizing figures', () => {
     assert.equal(peakConcurrent(holds, 12, 50), 2);
     assert.equal(peakConcurrent(holds, 16, 150), 1);
     assert.equal(peakConcurrent([], 0, 1), 0);
-  });
-
-  it('recommends the weekly peak plus headroom, or growth after exhaustion', () => {
-    assert.deepEqual(recommendSize(10, 5, 0).recommendedSize, 6);
-    assert.match(recommendSize(10, 5, 0).recommendation, /could shrink: peak of 5/);
-    assert.equal(recommendSize(10, 10, 0).recommendedSize, 12);
-    assert.equal(recommendSize(10, 10, 3).recommendedSize, 13);
-    assert.match(recommendSize(10, 10, 3).recommendation, /ran out 3 times/);
-    assert.equal(recommendSize(4, 0, 0).recommendedSize, 4);
   });
 });

@@ -118,4 +118,15 @@ describe('visit API over HTTP (loopback)', () => {
     const res = await post('/v1/visits', { url: `${SITE}/` });
     assert.equal(((await res.json()) as { type: string }).type, 'dynamic', 'a new window lets the address through again');
   });
+
+  it('shares one allowance between the endpoints that take a number (visit, reveal)', async () => {
+    f.clock.advance(61_000);
+    const types: string[] = [];
+    for (const path of ['/v1/visits', '/v1/visits/reveal', '/v1/visits', '/v1/visits/reveal']) {
+      const res = await post(path, { url: `${SITE}/` });
+      assert.equal(res.status, 201, path);
+      types.push(String(((await res.json()) as { type: string }).type));
+    }
+    assert.deepEqual(types, ['dynamic', 'dynamic', 'dynamic', 'fallback']);
+  });
 });

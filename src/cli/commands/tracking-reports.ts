@@ -50,6 +50,8 @@ function poolBlock(p: PoolStatus): string {
     `  ran out: ${p.exhaustions24h} (24 h), ${p.exhaustions7d} (7 days); fallback shown ${p.fallbackShows7d}, taken over ${p.takeOvers7d} (7 days)`,
     `  bots shown the fallback: ${p.botsShownFallback7d}; rate-limited: ${p.rateLimited7d} (7 days)`,
     `  calls: ${p.calls7d} (7 days), ${p.unattributedCalls7d} unattributed`,
+    ...(p.reveal ? [`  numbers revealed on click: ${p.reveals7d} (7 days)`] : []),
     `  recommended size: ${p.recommendedSize} (${p.recommendation})`,
+    ...p.advice.reasoning.map((line) => `    ${line}`),
   ].join('\n');
 }

@@ -1,0 +1,105 @@
+import type { CallRecord } from './call-record.js';
+
+/** The call as the admin API and webhooks show it: camelCase, ISO times (UTC), no file paths. */
+export interface CallJson {
+  id: string;
+  sipCallId: string | null;
+  trackingNumber: string;
+  callerNumber: string | null;
+  forwardedTo: string | null;
+  trunk: string | null;
+  startedAt: string;
+  ringingAt: string | null;
+  answeredAt: string | null;
+  endedAt: string | null;
+  status: CallRecord['status'];
+  sipCode: number | null;
+  hangupBy: CallRecord['hangupBy'];
+  ringSeconds: number | null;
+  talkSeconds: number | null;
+  attribution: {
+    type: CallRecord['attributionType'];
+    pool: string | null;
+    visitId: string | null;
+    late: boolean;
+    source: string | null;
+    medium: string | null;
+    campaign: string | null;
+    term: string | null;
+    content: string | null;
+    referrer: string | null;
+    landingPage: string | null;
+    gaClientId: string | null;
+    ymClientId: string | null;
+    gclid: string | null;
+    yclid: string | null;
+    firstTouch: CallRecord['firstTouch'];
+  };
+  firstCall: boolean | null;
+  targetCall: boolean;
+  tags: string[];
+  note: string | null;
+  dealValue: number | null;
+  recording: { status: CallRecord['recordingStatus']; durationSeconds: number | null; sizeBytes: number | null; url: string | null };
+}
+
+/**
+ * The path of a call's recording on the admin API, absolute when `http.publicUrl` is set.
+ * Fetching it needs the admin token, like every admin endpoint.
+ */
+export function recordingUrl(call: Pick<CallRecord, 'id' | 'recordingStatus'>, publicUrl: string | undefined): string | null {
+  if (call.recordingStatus !== 'saved') return null;
+  const path = `/v1/calls/${encodeURIComponent(call.id)}/recording`;
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : path;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function callToJson(call: CallRecord, opts: { publicUrl: string | undefined; targetCall: boolean }): CallJson {
+  return {
+    id: call.id,
+    sipCallId: call.sipCallId,
+    trackingNumber: call.trackingNumber,
+    callerNumber: call.callerNumber,
+    forwardedTo: call.forwardedTo,
+    trunk: call.trunk,
+    startedAt: new Date(call.startedAt).toISOString(),
+    ringingAt: iso(call.ringingAt),
+    answeredAt: iso(call.answeredAt),
+    endedAt: iso(call.endedAt),
+    status: call.status,
+    sipCode: call.sipCode,
+    hangupBy: call.hangupBy,
+    ringSeconds: call.ringSeconds,
+    talkSeconds: call.talkSeconds,
+    attribution: {
+      type: call.attributionType,
+      pool: call.poolName,
+      visitId: call.visitId,
+      late: call.late,
+      source: call.source,
+      medium: call.medium,
+      campaign: call.campaign,
+      term: call.term,
+      content: call.content,
+      referrer: call.referrer,
+      landingPage: call.landingPage,
+      gaClientId: call.gaClientId,
+      ymClientId: call.ymClientId,
+      gclid: call.gclid,
+      yclid: call.yclid,
+      firstTouch: call.firstTouch,
+    },
+    firstCall: call.firstCall,
+    targetCall: opts.targetCall,
+    tags: call.tags,
+    note: call.note,
+    dealValue: call.dealValue,
+    recording: {
+      status: call.recordingStatus,
+      durationSeconds: call.recordingDuration,
+      sizeBytes: call.recordingSize,
+      url: recordingUrl(call, opts.publicUrl),
+    },
+  };
+}

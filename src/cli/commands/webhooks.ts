@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { systemClock } from '../../clock.js';
+import { createDatabase } from '../../db/connect.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { InvalidInputError } from '../../errors.js';
+import { DEFAULT_DISPATCHER_OPTIONS } from '../../integrations/outbox-dispatcher.js';
+import { OutboxAdmin, formatOutboxStatus } from '../../integrations/outbox-admin.js';
+import { OutboxStore } from '../../integrations/outbox-store.js';
+import { loadCliContext, print, printJson, type CliContext } from '../context.js';
+
+async function withOutbox<T>(cmd: Command, run: (admin: OutboxAdmin, ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = loadCliContext(cmd);
+  const db = createDatabase(ctx.config.database);
+  try {
+    await migrateToLatest(db);
+    const retryWindow = DEFAULT_DISPATCHER_OPTIONS.retry.giveUpAfterMs;
+    return await run(new OutboxAdmin(db, new OutboxStore(), { current: ctx.config }, systemClock, retryWindow), ctx);
+  } finally {
+    await db.destroy();
+  }
+}
+
+export function webhooksCommand(): Command {
+  const webhooks = new Command('webhooks').description('CRM webhook and GA4 deliveries (the outbox)');
+  webhooks
+    .command('status')
+    .description('per receiver: pending, failed and delivered counts; then every undelivered event with its last error')
+    .option('--json', 'print JSON')
+    .option('--limit <n>', 'list at most this many undelivered events (default 50)', '50')
+    .action(async (opts: { json?: boolean; limit: string }, cmd: Command) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 0) throw new InvalidInputError(`--limit: "${opts.limit}" must be a whole number`);
+      await withOutbox(cmd, async (admin) => {
+        const status = await admin.status(limit);
+        if (opts.json) printJson(status);
+        else print(formatOutboxStatus(status, systemClock.now()));
+      });
+    });
+  webhooks
+    .command('retry')
+    .description('re-queue failed deliveries (all, one receiver\'s, or one event); a running server sends them within seconds')
+    .option('--target <name>', 'only this webhook (its name) or "ga4"')
+    .option('--event <id>', 'only this event id')
+    .action(async (opts: { target?: string; event?: string }, cmd: Command) => {
+      await withOutbox(cmd, async (admin) => {
+        const n = await admin.retry({ ...(opts.target ? { target: opts.target } : {}), ...(opts.event ? { eventId: opts.event } : {}) });
+        print(n === 0 ? 'no failed deliveries to re-queue' : `re-queued ${n} deliver${n === 1 ? 'y' : 'ies'}`);
+      });
+    });
+  return webhooks;
+}

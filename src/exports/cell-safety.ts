@@ -1,0 +1,41 @@
+import { InvalidInputError } from '../errors.js';
+
+/**
+ * Spreadsheets (Excel, LibreOffice, Google Sheets) run a cell that starts with `=`, `+`, `-` or
+ * `@` as a formula, and some also after a leading tab or carriage return ("CSV injection").
+ * A caller's number, a referrer or a UTM tag comes from strangers, so such text cells get a
+ * leading single quote, which every spreadsheet shows as text.
+ *
+ * Phone numbers: E.164 numbers start with `+`, so `+74951112233` is written `'+74951112233`;
+ * otherwise a spreadsheet would read it as the formula `=74951112233`, drop the `+` and show
+ * `7.5E+10`. The number stays readable and searchable; a program that wants the bare value
+ * strips one leading `'` (or the export runs with `--raw`).
+ *
+ * Only text is touched: numeric cells (talk seconds) and times this code formats never start
+ * with those characters.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function neutraliseCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+export function isFormulaLike(value: string): boolean {
+  return FORMULA_START.test(value);
+}
+
+/** A delimiter as users type it: `,` `;` `|`, or the words `tab` / `\t`. */
+export function parseDelimiter(text: string | undefined): string {
+  if (text === undefined || text === '') return ',';
+  const value = text === 'tab' || text === '\\t' ? '\t' : text;
+  if (value.length !== 1 || value === '"' || value === '\n' || value === '\r' || value === "'") {
+    return invalidDelimiter(text);
+  }
+  return value;
+}
+
+function invalidDelimiter(text: string): never {
+  throw new InvalidInputError(`delimiter: "${text}" must be one character such as "," or ";" (or "tab"), and not a quote`, {
+    field: 'delimiter',
+  });
+}

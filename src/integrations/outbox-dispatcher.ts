@@ -1,0 +1,190 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { CalltrackConfig } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import type { ComponentHealth } from '../health.js';
+import { resolveSender } from './delivery-targets.js';
+import type { OutboxEntry, OutboxStore } from './outbox-store.js';
+import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
+
+export interface DispatcherOptions {
+  /** How often the outbox is polled for retries and for entries another process queued. */
+  pollMs: number;
+  /** Deliveries in flight at once (each to a different call or receiver). */
+  concurrency: number;
+  /** How long a claimed entry is reserved for this process. */
+  leaseMs: number;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Delivered entries are deleted after this long (failed ones stay until retried). */
+  keepDeliveredMs: number;
+}
+
+export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
+  pollMs: 2000,
+  concurrency: 4,
+  leaseMs: 60_000,
+  timeoutMs: 10_000,
+  retry: { firstDelayMs: 10_000, maxDelayMs: 3_600_000, giveUpAfterMs: 24 * 3_600_000 },
+  keepDeliveredMs: 30 * 24 * 3_600_000,
+};
+
+/** A receiver this many failures in a row is reported as failing (log and /healthz). */
+const FAILING_AFTER = 5;
+
+interface TargetHealth {
+  failuresInARow: number;
+  lastError: string | null;
+}
+
+/**
+ * Delivers the outbox. It runs beside call handling, never inside it: a call only writes an
+ * outbox row; this loop posts rows, retries with exponential backoff and gives up after the
+ * retry window (`webhooks retry` re-queues). Everything it knows lives in the table, so a
+ * restart picks up where it stopped.
+ */
+export class OutboxDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private rerun = false;
+  private stopped = true;
+  private readonly targets = new Map<string, TargetHealth>();
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly store: OutboxStore,
+    private readonly config: { readonly current: CalltrackConfig },
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for deliveries in flight (each bounded by the request timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => 0);
+  }
+
+  /** Something was queued: deliver now rather than at the next poll. */
+  wake(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  /**
+   * Delivers everything due now, in rounds (an entry that was waiting for an older one of the
+   * same call becomes due when that one is delivered). Returns how many attempts were made.
+   * Calls overlapping a run in progress join it and trigger one more round.
+   */
+  runOnce(): Promise<number> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = this.deliverRounds().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** For /healthz: receivers failing many times in a row make the component `down` (not critical). */
+  health(): ComponentHealth {
+    const cfg = this.config.current;
+    if (cfg.webhooks.length === 0 && !cfg.analytics.ga4) return { state: 'disabled', detail: 'no webhooks or GA4 configured' };
+    const failing = [...this.targets.entries()].filter(([, h]) => h.failuresInARow >= FAILING_AFTER);
+    if (failing.length === 0) return { state: 'up' };
+    return {
+      state: 'down',
+      detail: failing.map(([name, h]) => `${name}: ${h.failuresInARow} failures in a row, last: ${h.lastError ?? '?'}`).join('; '),
+    };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.runOnce()
+        .catch((err: unknown) => this.logger.error({ err }, 'outbox delivery round failed; retrying at the next poll'))
+        .finally(() => {
+          if (!this.stopped && !this.timer) this.schedule(this.options.pollMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async deliverRounds(): Promise<number> {
+    const now = this.clock.now();
+    if (now - this.lastPruneAt >= 3_600_000) {
+      this.lastPruneAt = now;
+      const pruned = await this.store.pruneDelivered(this.db, now - this.options.keepDeliveredMs);
+      if (pruned > 0) this.logger.debug({ pruned }, 'deleted old delivered outbox entries');
+    }
+    let attempts = 0;
+    for (let round = 0; round < 100; round++) {
+      this.rerun = false;
+      const batch = await this.store.findDeliverable(this.db, this.clock.now(), this.options.concurrency * 4);
+      if (batch.length === 0 && !this.rerun) break;
+      attempts += await this.deliverBatch(batch);
+      if (this.stopped) break;
+    }
+    return attempts;
+  }
+
+  private async deliverBatch(batch: OutboxEntry[]): Promise<number> {
+    let next = 0;
+    let made = 0;
+    const worker = async () => {
+      while (next < batch.length && !this.stopped) {
+        const entry = batch[next++] as OutboxEntry;
+        const now = this.clock.now();
+        if (!(await this.store.claim(this.db, entry.id, now, now + this.options.leaseMs))) continue;
+        made += 1;
+        await this.deliver(entry);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, batch.length) }, worker));
+    return made;
+  }
+
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    const log = this.logger.child({ target: entry.target, event: entry.eventType, eventId: entry.eventId, callId: entry.callId });
+    const sender = resolveSender(this.config.current, entry.target, {
+      timeoutMs: this.options.timeoutMs,
+      nowSeconds: () => Math.floor(this.clock.now() / 1000),
+    });
+    const result = sender
+      ? await sender(entry).catch((err: unknown) => ({ ok: false, status: null, error: errorMessage(err) }))
+      : { ok: false, status: null, error: `"${entry.target}" is no longer in the configuration (webhooks / analytics.ga4)` };
+    const now = this.clock.now();
+    const health = this.targets.get(entry.target) ?? { failuresInARow: 0, lastError: null };
+    this.targets.set(entry.target, health);
+    if (result.ok) {
+      await this.store.markDelivered(this.db, entry.id, now, result.status);
+      if (health.failuresInARow >= FAILING_AFTER) log.info('receiver is accepting deliveries again');
+      health.failuresInARow = 0;
+      log.debug({ attempts: entry.attempts + 1 }, 'delivered');
+      return;
+    }
+    const error = result.error ?? 'failed';
+    health.failuresInARow += 1;
+    health.lastError = error;
+    const deadline = entry.expiresAt ?? entry.createdAt + this.options.retry.giveUpAfterMs;
+    const retryAt = sender ? now + retryDelayMs(entry.attempts + 1, this.options.retry) : null;
+    const giveUp = retryAt === null || retryAt > deadline;
+    await this.store.markAttemptFailed(this.db, entry.id, { now, httpStatus: result.status, error, retryAt: giveUp ? null : retryAt });
+    if (giveUp) {
+      log.error({ attempts: entry.attempts + 1, error }, 'delivery failed for good; `calltrack webhooks retry` re-queues it');
+    } else {
+      log.warn({ attempts: entry.attempts + 1, error, retryInSeconds: Math.round((retryAt - now) / 1000) }, 'delivery failed; will retry');
+    }
+    if (health.failuresInARow === FAILING_AFTER) log.error({ error }, `receiver ${entry.target} keeps failing (${FAILING_AFTER} attempts in a row)`);
+  }
+}

@@ -1,0 +1,198 @@
+import type { Knex } from 'knex';
+
+export const OUTBOX_TABLE = 'webhook_outbox';
+
+type Executor = Knex | Knex.Transaction;
+
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+export interface OutboxEntry {
+  id: number;
+  eventId: string;
+  /** A webhook's name (or URL when unnamed), or `ga4`. */
+  target: string;
+  eventType: string;
+  callId: string | null;
+  /** The exact body to post. */
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export type NewOutboxEntry = Pick<OutboxEntry, 'eventId' | 'target' | 'eventType' | 'callId' | 'payload'>;
+
+interface OutboxRow {
+  id: number;
+  event_id: string;
+  target: string;
+  event_type: string;
+  call_id: string | null;
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  created_at: number;
+  expires_at: number | null;
+}
+
+function rowToEntry(r: OutboxRow): OutboxEntry {
+  return {
+    id: Number(r.id),
+    eventId: r.event_id,
+    target: r.target,
+    eventType: r.event_type,
+    callId: r.call_id,
+    payload: r.payload,
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
+    createdAt: Number(r.created_at),
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  };
+}
+
+export interface TargetSummary {
+  target: string;
+  pending: number;
+  failed: number;
+  delivered: number;
+  oldestPendingAt: number | null;
+}
+
+/** Reads and writes the outbox. Methods take the executor so a publish can join a call's transaction. */
+export class OutboxStore {
+  /** Inserts entries; an event id already present is skipped (the GA4 hit of a call is sent once). */
+  async enqueue(q: Executor, entries: NewOutboxEntry[], now: number, ttlMs: number): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((e) => ({
+      event_id: e.eventId,
+      target: e.target,
+      event_type: e.eventType,
+      call_id: e.callId,
+      payload: e.payload,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      created_at: now,
+      expires_at: now + ttlMs,
+    }));
+    await q(OUTBOX_TABLE).insert(rows).onConflict('event_id').ignore();
+  }
+
+  /**
+   * Due entries that are first in line: an entry waits while an older entry for the same call
+   * and target is still pending (also while that one backs off), which keeps each receiver's
+   * events for a call in order. Entries in backoff or leased by another node are skipped.
+   */
+  async findDeliverable(q: Executor, now: number, limit: number): Promise<OutboxEntry[]> {
+    const rows = (await q(`${OUTBOX_TABLE} as o`)
+      .select('o.*')
+      .where('o.status', 'pending')
+      .andWhere('o.next_attempt_at', '<=', now)
+      .andWhere((w) => w.whereNull('o.claimed_until').orWhere('o.claimed_until', '<', now))
+      .whereNotExists((sub) =>
+        sub
+          .select(q.raw('1'))
+          .from(`${OUTBOX_TABLE} as p`)
+          .whereRaw('p.target = o.target')
+          .andWhereRaw('p.call_id = o.call_id')
+          .andWhereRaw('p.id < o.id')
+          .andWhere('p.status', 'pending'),
+      )
+      .orderBy('o.id')
+      .limit(limit)) as OutboxRow[];
+    return rows.map(rowToEntry);
+  }
+
+  /** Takes the lease on one entry; false when another dispatcher holds it. */
+  async claim(q: Executor, id: number, now: number, until: number): Promise<boolean> {
+    const n = await q(OUTBOX_TABLE)
+      .where({ id, status: 'pending' })
+      .andWhere((w) => w.whereNull('claimed_until').orWhere('claimed_until', '<', now))
+      .update({ claimed_until: until });
+    return Number(n) === 1;
+  }
+
+  async markDelivered(q: Executor, id: number, now: number, httpStatus: number | null): Promise<void> {
+    await q(OUTBOX_TABLE)
+      .where({ id })
+      .update({ status: 'delivered', delivered_at: now, last_attempt_at: now, last_status: httpStatus, last_error: null, claimed_until: null, attempts: q.raw('attempts + 1') });
+  }
+
+  /** Records a failed attempt: retry at `retryAt`, or give up (status failed) when it is null. */
+  async markAttemptFailed(
+    q: Executor,
+    id: number,
+    attempt: { now: number; httpStatus: number | null; error: string; retryAt: number | null },
+  ): Promise<void> {
+    await q(OUTBOX_TABLE)
+      .where({ id })
+      .update({
+        status: attempt.retryAt === null ? 'failed' : 'pending',
+        next_attempt_at: attempt.retryAt ?? attempt.now,
+        last_attempt_at: attempt.now,
+        last_status: attempt.httpStatus,
+        last_error: attempt.error.slice(0, 1000),
+        claimed_until: null,
+        attempts: q.raw('attempts + 1'),
+      });
+  }
+
+  async summary(q: Executor): Promise<TargetSummary[]> {
+    const rows = (await q(OUTBOX_TABLE)
+      .select('target')
+      .select(q.raw(`SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending`))
+      .select(q.raw(`SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed`))
+      .select(q.raw(`SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END) AS delivered`))
+      .select(q.raw(`MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest_pending_at`))
+      .groupBy('target')
+      .orderBy('target')) as { target: string; pending: unknown; failed: unknown; delivered: unknown; oldest_pending_at: unknown }[];
+    return rows.map((r) => ({
+      target: r.target,
+      pending: Number(r.pending),
+      failed: Number(r.failed),
+      delivered: Number(r.delivered),
+      oldestPendingAt: r.oldest_pending_at === null ? null : Number(r.oldest_pending_at),
+    }));
+  }
+
+  /** Pending and failed entries, oldest first, for `webhooks status`. */
+  async listUndelivered(q: Executor, limit: number): Promise<OutboxEntry[]> {
+    const rows = (await q(OUTBOX_TABLE).whereIn('status', ['pending', 'failed']).orderBy('id').limit(limit)) as OutboxRow[];
+    return rows.map(rowToEntry);
+  }
+
+  async listByCall(q: Executor, callId: string): Promise<OutboxEntry[]> {
+    const rows = (await q(OUTBOX_TABLE).where({ call_id: callId }).orderBy('id')) as OutboxRow[];
+    return rows.map(rowToEntry);
+  }
+
+  /** Deletes delivered entries delivered before `before` (the outbox is a queue, not an archive). */
+  async pruneDelivered(q: Executor, before: number): Promise<number> {
+    return Number(await q(OUTBOX_TABLE).where({ status: 'delivered' }).andWhere('delivered_at', '<', before).delete());
+  }
+
+  /** Puts failed entries back in the queue with a fresh retry window; returns how many. */
+  async requeueFailed(q: Executor, which: { target?: string; eventId?: string }, now: number, ttlMs: number): Promise<number> {
+    const qb = q(OUTBOX_TABLE).where({ status: 'failed' });
+    if (which.target) qb.andWhere({ target: which.target });
+    if (which.eventId) qb.andWhere({ event_id: which.eventId });
+    const n = await qb.update({ status: 'pending', attempts: 0, next_attempt_at: now, expires_at: now + ttlMs, claimed_until: null });
+    return Number(n);
+  }
+}

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { CallExportService, ExportInput } from '../exports/call-export-service.js';
+import type { SourceReportInput, SourceReportService } from '../exports/source-report.js';
+
+type ExportQuery = Omit<ExportInput, 'bom' | 'raw'> & { bom?: string; raw?: string };
+
+const flag = (v: string | undefined) => v !== undefined && v !== '0' && v !== 'false';
+
+/** `GET /v1/calls.csv` (the same filters and options as `calltrack export calls`) and `GET /v1/reports/sources`. */
+export function adminExportRoutes(exports: CallExportService, reports: SourceReportService): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/v1/calls.csv', async (req, reply) => {
+      const q = req.query as ExportQuery;
+      // Validated before the first byte: a bad parameter is a 400, never a truncated file.
+      const prepared = exports.prepare({ ...q, bom: flag(q.bom), raw: flag(q.raw) });
+      const stream = prepared.open();
+      stream.on('error', (err) => req.log.error({ err }, 'CSV export failed part-way; the client gets a truncated file'));
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${prepared.fileName}"`)
+        .header('cache-control', 'no-store')
+        .send(stream);
+    });
+
+    app.get('/v1/reports/sources', async (req) => reports.run(req.query as SourceReportInput));
+  };
+}

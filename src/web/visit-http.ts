@@ -1,0 +1,62 @@
+import type { FastifyRequest } from 'fastify';
+import { formatNational } from '../phone/e164.js';
+import type { NewVisitInput, ShownNumber } from '../tracking/visit-service.js';
+import type { FixedWindowRateLimiter } from './rate-limiter.js';
+
+/** The body of every request that starts a visit (`/v1/visits`, `/v1/visits/reveal`). */
+export interface NewVisitBody {
+  visitorId?: string;
+  url: string;
+  referrer?: string | null;
+  gaClientId?: string | null;
+  ymClientId?: string | null;
+  region?: string | null;
+}
+
+const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+
+export const newVisitBodySchema = {
+  type: 'object',
+  required: ['url'],
+  properties: {
+    visitorId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' },
+    url: { type: 'string', minLength: 1, maxLength: 4096 },
+    referrer: optionalText(4096),
+    gaClientId: optionalText(100),
+    ymClientId: optionalText(100),
+    region: optionalText(100),
+  },
+} as const;
+
+/**
+ * What the visit service needs from an HTTP request. One limiter is shared by every endpoint
+ * that can take a number, so an address cannot multiply its allowance by mixing them.
+ */
+export function newVisitInput(req: FastifyRequest, body: NewVisitBody, limiter: FixedWindowRateLimiter): NewVisitInput {
+  return {
+    visitorId: body.visitorId,
+    url: body.url,
+    referrer: body.referrer ?? undefined,
+    gaClientId: body.gaClientId ?? undefined,
+    ymClientId: body.ymClientId ?? undefined,
+    region: body.region ?? undefined,
+    userAgent: req.headers['user-agent'],
+    ip: req.ip,
+    rateLimited: !limiter.hit(req.ip),
+  };
+}
+
+export const isoTime = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The `201` answer to a new visit: the number in E.164 and formatted the national way. */
+export function shownNumberJson(shown: ShownNumber) {
+  return {
+    visitId: shown.visitId,
+    visitorId: shown.visitorId,
+    number: shown.number,
+    display: shown.number ? formatNational(shown.number) : null,
+    pool: shown.pool,
+    type: shown.type,
+    holdUntil: isoTime(shown.holdUntil),
+  };
+}

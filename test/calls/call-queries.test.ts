@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { listCalls, streamCallRows } from '../../src/calls/call-queries.js';
+import { makeCall, migratedDb, seedCalls } from '../support/calls.js';
+import { tempDir } from '../support/temp.js';
+
+describe('call queries (keyset batches and pages)', () => {
+  it('returns every call exactly once across batch and page boundaries, also with equal start times', async () => {
+    const db = await migratedDb(tempDir());
+    const t0 = Date.UTC(2026, 10, 2, 9);
+    // Five calls share one millisecond: batches of two must split them without losing or repeating any.
+    const calls = [
+      ...Array.from({ length: 5 }, () => makeCall({ startedAt: t0 })),
+      ...Array.from({ length: 6 }, (_, i) => makeCall({ startedAt: t0 + (i + 1) * 1000 })),
+      makeCall({ startedAt: t0 - 86_400_000 }), // before the period
+    ];
+    await seedCalls(db, calls);
+    const inPeriod = calls.slice(0, 11);
+    const expected = [...inPeriod].sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id)).map((c) => c.id);
+    const filter = { from: t0, to: t0 + 3_600_000 };
+
+    const streamed: string[] = [];
+    for await (const row of streamCallRows(db, filter, { batchSize: 2 })) streamed.push(row.id);
+    assert.deepEqual(streamed, expected);
+
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listCalls(db, filter, { limit: 2, cursor });
+      paged.push(...page.calls.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.deepEqual(paged, [...expected].reverse());
+  });
+});

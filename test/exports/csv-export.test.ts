@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { CallExportService, type ExportInput } from '../../src/exports/call-export-service.js';
+import { CALL_COLUMN_NAMES } from '../../src/exports/csv-columns.js';
+import type { CalltrackConfig } from '../../src/config/schema.js';
+import type { Database } from '../../src/db/connect.js';
+import { makeConfig } from '../support/config.js';
+import { makeCall, makeMissedCall, migratedDb, seedCalls } from '../support/calls.js';
+import { tempDir } from '../support/temp.js';
+
+async function exportText(db: Database, cfg: CalltrackConfig, input: ExportInput): Promise<string> {
+  const prepared = new CallExportService(db, { current: cfg }).prepare(input);
+  const chunks: Buffer[] = [];
+  for await (const chunk of prepared.open()) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const seed = () => migratedDb(tempDir());
+
+const cfgDoc = { tracking: { defaultCountry: 'RU', targetCallSeconds: 30 }, http: { publicUrl: 'https://track.example.com/' } };
+
+describe('CSV export of calls', () => {
+  it('writes the documented columns and reads back with a CSV parser (quotes, commas, newlines)', async () => {
+    const db = await seed();
+    const call = makeCall({
+      referrer: 'https://ads.example.com/?q="fridge", cheap',
+      term: 'two\nlines',
+      tags: ['vip', 'repeat'],
+      recordingStatus: 'saved',
+      recordingPath: 'x.wav',
+    });
+    await seedCalls(db, [call]);
+    const text = await exportText(db, makeConfig(cfgDoc), { from: '2026-11-01', to: '2026-11-30', tz: 'Europe/Moscow' });
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(Object.keys(rows[0] ?? {}), [...CALL_COLUMN_NAMES]);
+    assert.equal(rows.length, 1);
+    const row = rows[0]!;
+    assert.equal(row.call_id, call.id);
+    assert.equal(row.started_at, '2026-11-02T12:00:00+03:00');
+    assert.equal(row.answered_at, '2026-11-02T12:00:06+03:00');
+    assert.equal(row.ended_at, '2026-11-02T12:01:36+03:00');
+    assert.equal(row.referrer, 'https://ads.example.com/?q="fridge", cheap');
+    assert.equal(row.term, 'two\nlines');
+    assert.equal(row.tags, 'vip, repeat');
+    assert.equal(row.talk_seconds, '90');
+    assert.equal(row.first_call, '1');
+    assert.equal(row.target_call, '1', '90 s talk is at least tracking.targetCallSeconds');
+    assert.equal(row.recording_url, `https://track.example.com/v1/calls/${call.id}/recording`);
+    assert.equal(row.status, 'answered');
+  });
+
+  it('neutralises formula-like cells and keeps phone numbers readable behind one quote', async () => {
+    const db = await seed();
+    await seedCalls(db, [
+      makeCall({ source: '=HYPERLINK("http://evil.example","x")', medium: '@SUM(A1)', campaign: '-2+3', term: '\tcmd', content: '\rx' }),
+    ]);
+    const cfg = makeConfig(cfgDoc);
+    const [row] = parse(await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30' }), { columns: true }) as Record<string, string>[];
+    assert.ok(row);
+    assert.equal(row.source, `'=HYPERLINK("http://evil.example","x")`);
+    assert.equal(row.medium, "'@SUM(A1)");
+    assert.equal(row.campaign, "'-2+3");
+    assert.equal(row.term, "'\tcmd");
+    assert.equal(row.content, "'\rx");
+    assert.equal(row.caller_number, "'+79161234567");
+    assert.equal(row.tracking_number, "'+74950000101");
+    assert.equal(row.talk_seconds, '90', 'numbers are not touched');
+
+    const [raw] = parse(await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30', raw: true }), { columns: true }) as Record<string, string>[];
+    assert.equal(raw?.caller_number, '+79161234567');
+    assert.equal(raw?.source, '=HYPERLINK("http://evil.example","x")');
+  });
+
+  it('honours the delimiter and the BOM', async () => {
+    const db = await seed();
+    await seedCalls(db, [makeCall({ campaign: 'a;b', source: 'Радио' })]);
+    const text = await exportText(db, makeConfig(cfgDoc), { from: '2026-11-01', to: '2026-11-30', delimiter: ';', bom: true });
+    assert.equal(text.charCodeAt(0), 0xfeff, 'starts with a UTF-8 BOM');
+    assert.ok(text.split('\n')[0]!.includes('call_id;started_at;'));
+    const rows = parse(text, { columns: true, delimiter: ';', bom: true }) as Record<string, string>[];
+    assert.equal(rows[0]?.campaign, 'a;b');
+    assert.equal(rows[0]?.source, 'Радио');
+    assert.equal(rows[0]?.call_id !== undefined, true, 'the BOM is not glued to the first header');
+
+    const tab = await exportText(db, makeConfig(cfgDoc), { from: '2026-11-01', to: '2026-11-30', delimiter: 'tab' });
+    assert.equal((parse(tab, { columns: true, delimiter: '\t' }) as Record<string, string>[])[0]?.campaign, 'a;b');
+  });
+
+  it('writes times in the chosen zone across a daylight-saving change, and filters by local dates', async () => {
+    const db = await seed();
+    // 2026-11-01 is the end of daylight saving time in New York: 01:30 happens twice.
+    const before = makeCall({ startedAt: Date.UTC(2026, 10, 1, 5, 30), answeredAt: null, endedAt: null, status: 'ringing' });
+    const afterChange = makeCall({ startedAt: Date.UTC(2026, 10, 1, 6, 30), answeredAt: null, endedAt: null, status: 'ringing' });
+    const nextDay = makeCall({ startedAt: Date.UTC(2026, 10, 2, 5, 0) }); // Nov 2, 00:00 EST
+    await seedCalls(db, [before, afterChange, nextDay]);
+    const cfg = makeConfig(cfgDoc);
+    const ny = parse(await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-01', tz: 'America/New_York' }), {
+      columns: true,
+    }) as Record<string, string>[];
+    assert.deepEqual(
+      ny.map((r) => r.started_at),
+      ['2026-11-01T01:30:00-04:00', '2026-11-01T01:30:00-05:00'],
+    );
+    const utc = parse(await exportText(db, cfg, { from: '2026-11-02', to: '2026-11-02', tz: 'UTC' }), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(utc.map((r) => r.started_at), ['2026-11-02T05:00:00+00:00']);
+  });
+
+  it('refuses bad input before writing anything', async () => {
+    const db = await seed();
+    const service = new CallExportService(db, { current: makeConfig(cfgDoc) });
+    assert.throws(() => service.prepare({ from: '2026-13-01' }), /from: "2026-13-01"/);
+    assert.throws(() => service.prepare({ tz: 'Mars/Olympus' }), /unknown time zone "Mars\/Olympus"/);
+    assert.throws(() => service.prepare({ delimiter: '"' }), /delimiter/);
+    assert.throws(() => service.prepare({ format: 'xlsx' }), /format: "xlsx"/);
+    assert.throws(() => service.prepare({ status: 'lost' }), /status: "lost"/);
+    assert.throws(() => service.prepare({ from: '2026-11-02', to: '2026-11-01' }), /not after/);
+    assert.throws(() => service.prepare({ format: 'google-ads' }), /exports\.googleAds\.conversionName/);
+  });
+
+  it('writes the Yandex Metrica offline calls file for finished calls with a ClientID', async () => {
+    const db = await seed();
+    const answered = makeCall({ tags: ['vip'], firstCall: false });
+    const missed = makeMissedCall({ startedAt: Date.UTC(2026, 10, 3, 10, 0) });
+    const noClient = makeCall({ ymClientId: null, startedAt: Date.UTC(2026, 10, 4) });
+    await seedCalls(db, [answered, missed, noClient]);
+    const text = await exportText(db, makeConfig(cfgDoc), { from: '2026-11-01', to: '2026-11-30', format: 'metrica' });
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(rows, [
+      {
+        ClientId: '1700000000123456789',
+        DateTime: String(answered.startedAt / 1000),
+        PhoneNumber: '+79161234567',
+        TalkDuration: '90',
+        HoldDuration: '6',
+        CallMissed: '0',
+        Tag: 'vip',
+        FirstTimeCaller: '0',
+        URL: 'https://shop.example.com/fridges?utm_source=yandex',
+      },
+      {
+        ClientId: '1700000000123456789',
+        DateTime: String(missed.startedAt / 1000),
+        PhoneNumber: '+79161234567',
+        TalkDuration: '0',
+        HoldDuration: '39',
+        CallMissed: '1',
+        Tag: '',
+        FirstTimeCaller: '1',
+        URL: 'https://shop.example.com/fridges?utm_source=yandex',
+      },
+    ]);
+  });
+
+  it('writes Google Ads call conversions: time zone row, target calls only, value from config or the deal', async () => {
+    const db = await seed();
+    const target = makeCall();
+    const withDeal = makeCall({ startedAt: Date.UTC(2026, 10, 5, 9), endedAt: Date.UTC(2026, 10, 5, 9, 5), dealValue: 15000 });
+    const short = makeCall({ startedAt: Date.UTC(2026, 10, 6), talkSeconds: 10 });
+    const missed = makeMissedCall({ startedAt: Date.UTC(2026, 10, 7) });
+    await seedCalls(db, [target, withDeal, short, missed]);
+    const cfg = makeConfig({
+      ...cfgDoc,
+      exports: { timeZone: 'Europe/Moscow', googleAds: { conversionName: 'Phone lead', conversionValue: 500, currency: 'RUB' } },
+    });
+    const text = await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30', format: 'google-ads' });
+    const [first, ...rest] = parse(text, { relax_column_count: true }) as string[][];
+    assert.deepEqual(first, ['Parameters:TimeZone=Europe/Moscow']);
+    assert.deepEqual(rest, [
+      ["Caller's Phone Number", 'Call Start Time', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
+      ['+79161234567', '2026-11-02 12:00:00', 'Phone lead', '2026-11-02 12:01:36', '500', 'RUB'],
+      ['+79161234567', '2026-11-05 12:00:00', 'Phone lead', '2026-11-05 12:05:00', '15000', 'RUB'],
+    ]);
+  });
+});

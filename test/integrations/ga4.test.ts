@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../src/clock.js';
+import { OutboxStore } from '../../src/integrations/outbox-store.js';
+import { createApp } from '../../src/main.js';
+import { makeCall, makeMissedCall } from '../support/calls.js';
+import { makeConfig } from '../support/config.js';
+import { testLogger } from '../support/logger.js';
+import { TestReceiver } from '../support/receiver.js';
+import { tempDir } from '../support/temp.js';
+
+describe('GA4 Measurement Protocol', () => {
+  it('sends one phone_call event per finished call with a GA client id, field by field', async () => {
+    const dir = tempDir();
+    const ga = await new TestReceiver().start();
+    ga.respond = (req) => (req.url.startsWith('/mp/collect?') ? 204 : 404);
+    const cfg = makeConfig({
+      database: { client: 'sqlite3', filename: path.join(dir, 'calltrack.sqlite') },
+      tracking: { defaultCountry: 'RU', targetCallSeconds: 30 },
+      analytics: { ga4: { measurementId: 'G-TEST123', apiSecret: 'ga-secret-value', endpoint: `${ga.url}/mp/collect` } },
+      log: { level: 'silent' },
+    });
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 10));
+    const app = await createApp(cfg, { logger: testLogger(), clock, baseDir: dir, dispatcher: { pollMs: 3_600_000 } });
+    await app.start({ listen: false });
+    try {
+      const answered = makeCall({ firstCall: false, term: null });
+      const missed = makeMissedCall({ startedAt: Date.UTC(2026, 10, 2, 9, 30), gaClientId: '555.666' });
+      const anonymous = makeCall({ gaClientId: null });
+      await app.callEvents.publish('call.started', answered);
+      await app.callEvents.publish('call.completed', answered);
+      await app.callEvents.publish('call.completed', answered); // published twice: still one hit
+      await app.callEvents.publish('call.missed', missed);
+      await app.callEvents.publish('call.completed', anonymous);
+      await app.outbox.runOnce();
+
+      assert.equal(ga.requests.length, 2);
+      const [first, second] = ga.requests;
+      const url = new URL(first!.url, ga.url);
+      assert.equal(url.pathname, '/mp/collect');
+      assert.equal(url.searchParams.get('measurement_id'), 'G-TEST123');
+      assert.equal(url.searchParams.get('api_secret'), 'ga-secret-value');
+      assert.equal(first!.method, 'POST');
+      assert.equal(first!.headers['content-type'], 'application/json');
+      assert.deepEqual(JSON.parse(first!.body), {
+        client_id: '1234567890.1700000000',
+        timestamp_micros: answered.endedAt! * 1000,
+        events: [
+          {
+            name: 'phone_call',
+            params: { source: 'yandex', medium: 'cpc', campaign: 'fridges', status: 'answered', talk_seconds: 90, target: 1, first_call: 0 },
+          },
+        ],
+      });
+      assert.deepEqual(JSON.parse(second!.body), {
+        client_id: '555.666',
+        timestamp_micros: missed.endedAt! * 1000,
+        events: [
+          {
+            name: 'phone_call',
+            params: { source: 'yandex', medium: 'cpc', campaign: 'fridges', term: 'buy fridge', status: 'no-answer', talk_seconds: 0, target: 0, first_call: 1 },
+          },
+        ],
+      });
+      const stored = await new OutboxStore().listByCall(app.db, answered.id);
+      assert.deepEqual(stored.map((e) => [e.target, e.status]), [['ga4', 'delivered']]);
+      assert.doesNotMatch(stored[0]!.payload, /ga-secret-value/, 'the API secret is never stored in the outbox');
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../src/clock.js';
+import { OutboxStore } from '../../src/integrations/outbox-store.js';
+import { OutboxAdmin } from '../../src/integrations/outbox-admin.js';
+import type { WebhookEvent } from '../../src/integrations/outbox-sink.js';
+import { verifySignature } from '../../src/integrations/webhook-signing.js';
+import { createApp, type App } from '../../src/main.js';
+import { makeCall, makeMissedCall } from '../support/calls.js';
+import { makeConfig } from '../support/config.js';
+import { testLogger } from '../support/logger.js';
+import { TestReceiver } from '../support/receiver.js';
+import { tempDir } from '../support/temp.js';
+
+const SECRET = 'whsec-0123456789abcdef';
+
+async function startApp(dir: string, receiverUrl: string, clock: ManualClock, extra: Record<string, unknown> = {}): Promise<App> {
+  const cfg = makeConfig({
+    database: { client: 'sqlite3', filename: path.join(dir, 'calltrack.sqlite') },
+    http: { host: '127.0.0.1', adminToken: 'test-admin-token-0123456789', publicUrl: 'https://track.example.com' },
+    tracking: { defaultCountry: 'RU' },
+    webhooks: [{ name: 'crm', url: `${receiverUrl}/hooks/calltrack`, secret: SECRET }],
+    log: { level: 'silent' },
+    ...extra,
+  });
+  // A long poll: the tests drive deliveries with runOnce() on a manual clock.
+  const app = await createApp(cfg, { logger: testLogger(), clock, baseDir: dir, dispatcher: { pollMs: 3_600_000 } });
+  await app.start({ listen: false });
+  return app;
+}
+
+/** The receiver's side: verify each signature with the shared secret, as the README shows. */
+function verified(receiver: TestReceiver): WebhookEvent[] {
+  return receiver.requests.map((r) => {
+    const check = verifySignature(r.headers['x-calltrack-signature'] as string, r.body, SECRET, { nowSeconds: Math.floor(r.receivedAt / 1000) });
+    assert.ok(check.ok, `signature verifies: ${check.ok ? '' : check.reason}`);
+    return JSON.parse(r.body) as WebhookEvent;
+  });
+}
+
+describe('CRM webhooks from the outbox', () => {
+  it('delivers a signed event the receiver can verify, with the call and its attribution', async () => {
+    const receiver = await new TestReceiver().start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const app = await startApp(tempDir(), receiver.url, clock);
+    try {
+      const call = makeCall({ status: 'ringing', answeredAt: null, endedAt: null, talkSeconds: null });
+      await app.callEvents.publish('call.started', call);
+      await app.outbox.runOnce();
+      assert.equal(receiver.requests.length, 1);
+      const req = receiver.requests[0]!;
+      assert.equal(req.url, '/hooks/calltrack');
+      assert.equal(req.headers['content-type'], 'application/json');
+      assert.equal(req.headers['x-calltrack-event'], 'call.started');
+      const [event] = verified(receiver);
+      assert.equal(event?.type, 'call.started');
+      assert.equal(event?.time, '2026-11-02T09:00:00.000Z');
+      assert.equal(req.headers['x-calltrack-delivery'], event?.id);
+      assert.equal(event?.call.id, call.id);
+      assert.equal(event?.call.attribution.source, 'yandex');
+      assert.equal(event?.call.attribution.gaClientId, call.gaClientId);
+      assert.equal(event?.call.startedAt, new Date(call.startedAt).toISOString());
+      assert.equal(verifySignature(req.headers['x-calltrack-signature'] as string, req.body, 'another-secret-0123456', {
+        nowSeconds: Math.floor(clock.now() / 1000),
+      }).ok, false, 'a wrong secret does not verify');
+      assert.equal(verifySignature(req.headers['x-calltrack-signature'] as string, req.body.replace('yandex', 'google'), SECRET, {
+        nowSeconds: Math.floor(clock.now() / 1000),
+      }).ok, false, 'a changed body does not verify');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('retries after a 500 with backoff, and the retry carries the same event id', async () => {
+    const receiver = await new TestReceiver().start();
+    let answers = [500];
+    receiver.respond = () => answers.shift() ?? 200;
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const app = await startApp(tempDir(), receiver.url, clock);
+    try {
+      const call = makeCall();
+      await app.callEvents.publish('call.completed', call);
+      await app.outbox.runOnce();
+      assert.deepEqual(receiver.requests.map((r) => r.status), [500]);
+      const [pending] = await new OutboxStore().listByCall(app.db, call.id);
+      assert.equal(pending?.status, 'pending');
+      assert.equal(pending?.lastStatus, 500);
+      assert.match(pending?.lastError ?? '', /HTTP 500: receiver says no/);
+
+      await app.outbox.runOnce();
+      assert.equal(receiver.requests.length, 1, 'no retry before the backoff delay');
+      clock.advance(12_000);
+      await app.outbox.runOnce();
+      assert.deepEqual(receiver.requests.map((r) => r.status), [500, 200]);
+      const [first, second] = verified(receiver);
+      assert.equal(first?.id, second?.id, 'the receiver can dedupe on the event id');
+      const [done] = await new OutboxStore().listByCall(app.db, call.id);
+      assert.equal(done?.status, 'delivered');
+      assert.equal(done?.attempts, 2);
+      answers = [];
+
+      clock.advance(31 * 24 * 3_600_000);
+      await app.outbox.runOnce();
+      assert.deepEqual(await new OutboxStore().listByCall(app.db, call.id), [], 'delivered entries are pruned after 30 days');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('keeps each call\'s events in order while an earlier one is retried; other calls are not held up', async () => {
+    const receiver = await new TestReceiver().start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const app = await startApp(tempDir(), receiver.url, clock);
+    try {
+      const a = makeCall();
+      const b = makeCall();
+      let failedOnce = false;
+      receiver.respond = (req) => {
+        const event = JSON.parse(req.body) as WebhookEvent;
+        if (event.call.id === a.id && !failedOnce) {
+          failedOnce = true;
+          return 503;
+        }
+        return 200;
+      };
+      await app.callEvents.publish('call.started', a);
+      await app.callEvents.publish('call.answered', a);
+      await app.callEvents.publish('call.started', b);
+      await app.callEvents.publish('call.completed', a);
+      await app.outbox.runOnce();
+      const seen = () => verified(receiver).map((e) => `${e.call.id === a.id ? 'a' : 'b'}:${e.type}`);
+      assert.deepEqual(seen(), ['a:call.started', 'b:call.started'], 'a:answered waits for a:started');
+      clock.advance(60_000);
+      await app.outbox.runOnce();
+      assert.deepEqual(seen(), ['a:call.started', 'b:call.started', 'a:call.started', 'a:call.answered', 'a:call.completed']);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('delivers after a restart what was pending when the server stopped', async () => {
+    const dir = tempDir();
+    const receiver = await new TestReceiver().start();
+    receiver.respond = () => 503;
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const first = await startApp(dir, receiver.url, clock);
+    const call = makeMissedCall();
+    await first.callEvents.publish('call.missed', call);
+    await first.outbox.runOnce();
+    await first.stop();
+    assert.equal(receiver.requests.length, 1);
+
+    receiver.respond = () => 200;
+    clock.advance(30 * 60_000);
+    const second = await startApp(dir, receiver.url, clock);
+    try {
+      await second.outbox.runOnce();
+      const events = verified(receiver);
+      assert.equal(events.length, 2);
+      assert.equal(events[1]?.type, 'call.missed');
+      assert.equal(events[1]?.id, events[0]?.id);
+      const [entry] = await new OutboxStore().listByCall(second.db, call.id);
+      assert.equal(entry?.status, 'delivered');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('gives up after 24 hours, reports the failing receiver, and `retry` re-queues', async () => {
+    const receiver = await new TestReceiver().start();
+    receiver.respond = () => 500;
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const app = await startApp(tempDir(), receiver.url, clock);
+    try {
+      const call = makeCall();
+      await app.callEvents.publish('call.completed', call);
+      for (let hour = 0; hour <= 25; hour++) {
+        await app.outbox.runOnce();
+        clock.advance(3_600_000);
+      }
+      const attempts = receiver.requests.length;
+      assert.ok(attempts >= 10 && attempts <= 40, `backs off exponentially (${attempts} attempts in 24 h)`);
+      const [entry] = await new OutboxStore().listByCall(app.db, call.id);
+      assert.equal(entry?.status, 'failed');
+      const health = (await app.health.report()).components.webhooks;
+      assert.equal(health?.state, 'down');
+      assert.match(health?.detail ?? '', /crm: \d+ failures in a row, last: HTTP 500/);
+
+      const admin = new OutboxAdmin(app.db, new OutboxStore(), app.config, clock, 24 * 3_600_000);
+      const status = await admin.status();
+      assert.deepEqual(status.targets.map((t) => [t.target, t.pending, t.failed, t.delivered]), [['crm', 0, 1, 0]]);
+      assert.equal(status.undelivered[0]?.eventType, 'call.completed');
+
+      receiver.respond = () => 200;
+      assert.equal(await admin.retry({ target: 'crm' }), 1);
+      await app.outbox.runOnce();
+      const [after] = await new OutboxStore().listByCall(app.db, call.id);
+      assert.equal(after?.status, 'delivered');
+      assert.equal((await app.health.report()).components.webhooks?.state, 'up');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('never makes publishing wait for a receiver, and honours each webhook\'s event list', async () => {
+    const receiver = await new TestReceiver().start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const app = await startApp(tempDir(), receiver.url, clock, {
+      webhooks: [
+        { name: 'crm', url: `${receiver.url}/crm`, secret: SECRET, events: ['call.completed'] },
+        { name: 'dead', url: 'http://127.0.0.1:9/nothing-listens-here', secret: SECRET },
+      ],
+    });
+    try {
+      const call = makeCall();
+      await app.callEvents.publish('call.started', call);
+      await app.callEvents.publish('call.completed', call);
+      await app.outbox.runOnce();
+      assert.deepEqual(receiver.requests.map((r) => r.url), ['/crm'], 'crm only asked for call.completed');
+      const entries = await new OutboxStore().listByCall(app.db, call.id);
+      const dead = entries.filter((e) => e.target === 'dead');
+      assert.deepEqual(dead.map((e) => [e.eventType, e.status]), [['call.started', 'pending'], ['call.completed', 'pending']]);
+      assert.match(dead[0]?.lastError ?? '', /fetch failed|ECONNREFUSED/);
+    } finally {
+      await app.stop();
+    }
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * The page's globals, for the functions tests hand to `page.evaluate` / `waitForFunction`
+ * (they run in Chromium, not in Node; the project compiles without the DOM library).
+ */
+export interface PageDocument {
+  getElementById(id: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): { length: number };
+  dispatchEvent(event: unknown): boolean;
+  visibilityState: string;
+}
