@@ -65,7 +65,7 @@ const recordingResource = (callId: string) => `recording:${callId}`;
 /**
  * Sends a call's WAV file, honouring a single `Range` (players seek by asking for byte ranges;
  * without 206 answers an `<audio>` element cannot jump ahead). Used by the signed recording
- * links; the admin API's own recording route does the same with the Bearer token.
+ * links and by the admin API's recording route (Bearer token).
  */
 export function sendRecording(reply: FastifyReply, rangeHeader: string | undefined, file: RecordingFile & { callId: string }): FastifyReply {
   const range = parseRange(rangeHeader, file.size);
