@@ -3,11 +3,10 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import type { ComponentHealth } from '../health.js';
 import { AnchoredMediaPath } from './anchored-media-path.js';
-import { AnswerOnBridgeFlow } from './answer-on-bridge.js';
 import { boundMediaPort } from './bounded-media-port.js';
 import { FreeSwitchConnection } from './freeswitch-connection.js';
 import { FsmrfMediaPort } from './fsmrf-media-port.js';
-import { needsMedia, recordingDirs, resolveMediaPolicy, type MediaPolicy, type MediaRoute, type RecordingDirs } from './media-policy.js';
+import { recordingDirs, resolveMediaPolicy, type MediaPolicy, type MediaRoute, type RecordingDirs } from './media-policy.js';
 import { realTimers, type MediaPort, type Timers } from './media-port.js';
 
 /** When media.freeswitch is not configured: every call is a plain B2BUA. */
@@ -35,7 +34,7 @@ export interface MediaServiceDeps {
 
 /**
  * The media feature as the rest of calltrack sees it: the FreeSWITCH connection (health), the
- * bounded media port, and one AnswerOnBridgeFlow per call that needs media. Built by createApp;
+ * bounded media port, and one AnchoredMediaPath per call that needs media. Built by createApp;
  * nothing connects until start().
  */
 export class MediaService {
@@ -94,19 +93,6 @@ export class MediaService {
     );
   }
 
-  /**
-   * The media flow for a new call, or undefined when the call needs no media (no recording,
-   * no prompts): then the session forwards it as a plain B2BUA and leaves the recording columns null.
-   */
-  flowFor(call: { callId: string; startedAt: number; route: MediaRoute | undefined; logger: Logger }): AnswerOnBridgeFlow | undefined {
-    const cfg = this.deps.config.current;
-    const policy = resolveMediaPolicy(cfg, call.route);
-    if (!needsMedia(policy)) return undefined;
-    return new AnswerOnBridgeFlow(
-      { port: this.port, dirs: this.dirs, timers: this.timers, logger: call.logger.child({ component: 'media' }) },
-      { callId: call.callId, startedAt: call.startedAt, policy, ringTimeoutMs: cfg.sip.ringTimeoutSeconds * 1000 },
-    );
-  }
 }
 
 function boundsOf(cfg: CalltrackConfig) {

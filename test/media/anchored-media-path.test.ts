@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { AnchoredMediaPath } from '../../src/media/anchored-media-path.js';
 import type { MediaPolicy } from '../../src/media/media-policy.js';
 import { FakeMediaPort } from '../support/fake-media-port.js';
-import { CALLEE_ANSWER, CALLER_OFFER } from '../support/fake-sip-legs.js';
+import { CALLEE_ANSWER, CALLER_OFFER } from '../support/sdp-samples.js';
 import { testLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
 

@@ -5,7 +5,7 @@ import { FreeSwitchConnection } from '../../src/media/freeswitch-connection.js';
 import { FsmrfMediaPort } from '../../src/media/fsmrf-media-port.js';
 import type { MediaPort } from '../../src/media/media-port.js';
 import { FakeFreeSwitch } from '../support/fake-freeswitch.js';
-import { CALLER_OFFER, CALLEE_ANSWER } from '../support/fake-sip-legs.js';
+import { CALLER_OFFER, CALLEE_ANSWER } from '../support/sdp-samples.js';
 import { testLogger } from '../support/logger.js';
 import { ManualTimers } from '../support/manual-timers.js';
 import { waitFor } from '../support/wait.js';
