@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { InvalidInputError } from '../errors.js';
 import type { CallFilter } from './call-filter.js';
 import type { CallRecord } from './call-record.js';
-import { CALLS_TABLE, rowToCall, type CallRow } from './call-store.js';
+import { CALLS_TABLE, rowToCall, valuesToCallMapper, type CallRow } from './call-store.js';
 
 type Executor = Knex | Knex.Transaction;
 
@@ -57,22 +57,9 @@ export async function countCalls(q: Executor, filter: CallFilter): Promise<numbe
 export async function* streamCallRows(q: Executor, filter: CallFilter, opts: StreamOptions = {}): AsyncGenerator<CallRow> {
   // Small batches: node-sqlite3 materialises a whole result as JS objects, so the batch size is
   // what bounds memory (500 rows: ~130 MB peak for the whole CLI process, 2000: ~190 MB).
-  const batchSize = opts.batchSize ?? 500;
-  const columns = opts.columns ? [...new Set(['id', 'started_at', ...opts.columns])] : ['*'];
-  let after: [number, string] | undefined;
-  for (;;) {
-    // The cursor's time replaces the lower bound (one `started_at >=` only): given both, SQLite
-    // started the index scan at `from` and filtered the rows already read, making the export
-    // quadratic. The row value then skips the ties already written.
-    const bounded = after ? { ...filter, from: Math.max(filter.from ?? Number.NEGATIVE_INFINITY, after[0]) } : filter;
-    const qb = applyCallFilter(q(CALLS_TABLE).select(columns), bounded);
-    if (after) qb.whereRaw('(started_at, id) > (?, ?)', after);
-    const rows = (await qb.orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(batchSize)) as CallRow[];
-    for (const row of rows) yield row;
-    const last = rows[rows.length - 1];
-    if (rows.length < batchSize || !last) return;
-    after = [Number(last.started_at), last.id];
-  }
+  const columns = opts.columns ? readColumns(opts.columns) : ['*'];
+  const batches = keysetBatches(q, filter, opts.batchSize ?? 500, (qb) => qb.select(columns), (row: CallRow) => [Number(row.started_at), row.id]);
+  for await (const rows of batches) yield* rows;
 }
 
 export interface StreamOptions {
@@ -82,7 +69,56 @@ export interface StreamOptions {
 }
 
 export async function* streamCalls(q: Executor, filter: CallFilter, opts: StreamOptions = {}): AsyncGenerator<CallRecord> {
+  if (opts.columns && (q.client as { config: { client: string } }).config.client === 'sqlite3') {
+    yield* streamCallsPacked(q, filter, readColumns(opts.columns), opts.batchSize ?? 500);
+    return;
+  }
   for await (const row of streamCallRows(q, filter, opts)) yield rowToCall(row);
+}
+
+/**
+ * SQLite: each row comes back as ONE text column, `json_array(col, ...)`, parsed with
+ * JSON.parse. node-sqlite3 builds a JS object per row through N-API, one property at a time
+ * (~26 µs for 45 columns, most of an export's CPU); JSON.parse of the same values costs a
+ * fraction. JSON keeps what the row mapper needs: integers, reals, NULL and text (tags stay
+ * their TEXT). PostgreSQL keeps the object path (its driver parses text rows already).
+ */
+async function* streamCallsPacked(q: Executor, filter: CallFilter, columns: readonly string[], batchSize: number): AsyncGenerator<CallRecord> {
+  const toCall = valuesToCallMapper(columns);
+  const packed = q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns);
+  const select = (qb: Knex.QueryBuilder) => qb.select(packed);
+  const batches = keysetBatches(q, filter, batchSize, select, (row: { r: string }) => keyOf(JSON.parse(row.r) as unknown[]));
+  for await (const rows of batches) {
+    for (const row of rows) yield toCall(JSON.parse(row.r) as unknown[]);
+  }
+}
+
+/** `readColumns` puts id and started_at first. */
+const keyOf = (values: unknown[]): [number, string] => [Number(values[1]), String(values[0])];
+
+const readColumns = (columns: readonly string[]) => [...new Set(['id', 'started_at', ...columns])];
+
+async function* keysetBatches<T>(
+  q: Executor,
+  filter: CallFilter,
+  batchSize: number,
+  select: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
+  keyOfRow: (row: T) => [number, string],
+): AsyncGenerator<T[]> {
+  let after: [number, string] | undefined;
+  for (;;) {
+    // The cursor's time replaces the lower bound (one `started_at >=` only): given both, SQLite
+    // started the index scan at `from` and filtered the rows already read, making the export
+    // quadratic. The row value then skips the ties already written.
+    const bounded = after ? { ...filter, from: Math.max(filter.from ?? Number.NEGATIVE_INFINITY, after[0]) } : filter;
+    const qb = applyCallFilter(select(q(CALLS_TABLE)), bounded);
+    if (after) qb.whereRaw('(started_at, id) > (?, ?)', after);
+    const rows = (await qb.orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(batchSize)) as T[];
+    if (rows.length > 0) yield rows;
+    const last = rows[rows.length - 1];
+    if (rows.length < batchSize || last === undefined) return;
+    after = keyOfRow(last);
+  }
 }
 
 function encodeCursor(startedAt: number, id: string): string {

@@ -60,26 +60,43 @@ export function callColumn(field: keyof CallRecord): string {
 const BOOLEAN_FIELDS = new Set<keyof CallRecord>(['late', 'firstCall', 'targetCall']);
 const JSON_FIELDS = new Set<keyof CallRecord>(['tags', 'firstTouch']);
 
+type FieldKind = 'plain' | 'bool' | 'late' | 'tags' | 'touch';
+
 // Computed once: rowToCall runs per row of a million-row export, where re-listing the mapping
 // for every row was a tenth of the CPU time.
 const ROW_FIELDS = (Object.entries(COLUMN) as [keyof CallRecord, string][]).map(([field, column]) => ({
   field,
   column,
-  kind: BOOLEAN_FIELDS.has(field) ? (field === 'late' ? 'late' : 'bool') : field === 'tags' ? 'tags' : field === 'firstTouch' ? 'touch' : 'plain',
+  kind: (BOOLEAN_FIELDS.has(field) ? (field === 'late' ? 'late' : 'bool') : field === 'tags' ? 'tags' : field === 'firstTouch' ? 'touch' : 'plain') as FieldKind,
 }));
+
+function fieldValue(kind: FieldKind, raw: unknown): unknown {
+  const value = raw ?? null;
+  if (kind === 'plain') return value;
+  if (kind === 'bool') return value === null ? null : Boolean(value);
+  if (kind === 'late') return value === null ? false : Boolean(value);
+  if (kind === 'tags') return typeof value === 'string' && value !== '[]' ? (JSON.parse(value) as string[]) : [];
+  return typeof value === 'string' ? (JSON.parse(value) as Touch) : null;
+}
 
 /** Row to record: SQLite gives booleans as 0/1 and PostgreSQL as true/false; JSON is TEXT. */
 export function rowToCall(row: CallRow): CallRecord {
   const out: Record<string, unknown> = {};
-  for (const { field, column, kind } of ROW_FIELDS) {
-    const value = row[column] ?? null;
-    if (kind === 'plain') out[field] = value;
-    else if (kind === 'bool') out[field] = value === null ? null : Boolean(value);
-    else if (kind === 'late') out[field] = value === null ? false : Boolean(value);
-    else if (kind === 'tags') out[field] = typeof value === 'string' && value !== '[]' ? (JSON.parse(value) as string[]) : [];
-    else out[field] = typeof value === 'string' ? (JSON.parse(value) as Touch) : null;
-  }
+  for (const { field, column, kind } of ROW_FIELDS) out[field] = fieldValue(kind, row[column]);
   return out as unknown as CallRecord;
+}
+
+/**
+ * The same mapping for a row read as an array of `columns` (in that order); columns not read
+ * come back as an unread column would in rowToCall (null, `[]` tags, `late` false).
+ */
+export function valuesToCallMapper(columns: readonly string[]): (values: readonly unknown[]) => CallRecord {
+  const plan = ROW_FIELDS.map(({ field, column, kind }) => ({ field, kind, at: columns.indexOf(column) }));
+  return (values) => {
+    const out: Record<string, unknown> = {};
+    for (const { field, kind, at } of plan) out[field] = fieldValue(kind, at < 0 ? null : values[at]);
+    return out as unknown as CallRecord;
+  };
 }
 
 /** Partial record to row values (only the given fields). */

@@ -27,7 +27,10 @@ export function exportCallsCsv(db: Knex, req: CallExportRequest): Readable {
   return Readable.from(chunks(db, req), { objectMode: false, highWaterMark: 64 * 1024 });
 }
 
-const BATCH_ROWS = 500;
+// Small batches keep peak memory down: a batch's rows and cells live across the awaits between
+// reads, long enough to be promoted to V8's old space, which then fills with garbage before a
+// full GC (200,000 rows: 500 per batch peaked near 245 MB RSS, 100 near 160 MB, same CPU).
+const BATCH_ROWS = 100;
 
 async function* chunks(db: Knex, req: CallExportRequest): AsyncGenerator<string> {
   const { format, onProgress } = req;

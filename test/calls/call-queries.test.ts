@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { listCalls, streamCallRows } from '../../src/calls/call-queries.js';
+import { listCalls, streamCallRows, streamCalls } from '../../src/calls/call-queries.js';
+import { rowToCall } from '../../src/calls/call-store.js';
 import { makeCall, migratedDb, seedCalls } from '../support/calls.js';
 import { tempDir } from '../support/temp.js';
 
@@ -23,6 +24,11 @@ describe('call queries (keyset batches and pages)', () => {
     for await (const row of streamCallRows(db, filter, { batchSize: 2 })) streamed.push(row.id);
     assert.deepEqual(streamed, expected);
 
+    // The export's path (chosen columns, one JSON text column per SQLite row) pages the same way.
+    const exported: string[] = [];
+    for await (const call of streamCalls(db, filter, { batchSize: 2, columns: ['status', 'tags'] })) exported.push(call.id);
+    assert.deepEqual(exported, expected);
+
     const paged: string[] = [];
     let cursor: string | undefined;
     do {
@@ -31,5 +37,23 @@ describe('call queries (keyset batches and pages)', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     assert.deepEqual(paged, [...expected].reverse());
+  });
+
+  it('reads the same records through the export path as through row objects', async () => {
+    const db = await migratedDb(tempDir());
+    const t0 = Date.UTC(2026, 10, 2, 9);
+    await seedCalls(db, [
+      makeCall({ startedAt: t0, tags: ['vip', 'повтор'], firstCall: false, talkSeconds: 12.5, dealValue: 1500.25, term: 'a "q", b\nc' }),
+      makeCall({ startedAt: t0 + 1000, tags: [], firstCall: true, late: true, recordingStatus: 'saved', recordingPath: 'x.wav' }),
+      makeCall({ startedAt: t0 + 2000, answeredAt: null, talkSeconds: null, firstCall: null, source: null }),
+    ]);
+    const filter = { from: t0, to: t0 + 3_600_000 };
+    const columns = Object.keys((await db('calls').first()) as Record<string, unknown>);
+    const viaObjects: unknown[] = [];
+    for await (const row of streamCallRows(db, filter, { columns })) viaObjects.push(rowToCall(row));
+    const viaJson: unknown[] = [];
+    for await (const call of streamCalls(db, filter, { columns })) viaJson.push(call);
+    assert.equal(viaJson.length, 3);
+    assert.deepEqual(viaJson, viaObjects);
   });
 });
