@@ -2,10 +2,10 @@ import type { Knex } from 'knex';
 import { parseCallFilter } from '../calls/call-filter.js';
 import { applyCallFilter } from '../calls/call-queries.js';
 import { CALLS_TABLE } from '../calls/call-store.js';
-import { REPORT_DIMENSIONS, type ReportDimension } from '../calls/source-report-query.js';
+import type { ReportDimension } from '../calls/source-report-query.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
-import type { SourceReportInput } from './source-report.js';
+import { parseDimension, type SourceReportInput } from './source-report.js';
 import { TimeZone } from './time-zone.js';
 
 const BUCKET_MS = 900_000;
@@ -47,10 +47,7 @@ export class SourceDailyService {
   async run(input: SourceReportInput): Promise<SourceDailyReport> {
     const cfg = this.config.current;
     const zone = TimeZone.of(input.tz ?? cfg.exports.timeZone);
-    const by = (input.by || 'source') as ReportDimension;
-    if (!REPORT_DIMENSIONS.includes(by)) {
-      throw new InvalidInputError(`by: "${input.by}" is not a report grouping; use ${REPORT_DIMENSIONS.join(', ')}`, { field: 'by' });
-    }
+    const by = parseDimension(input.by);
     for (const field of ['from', 'to'] as const) {
       if (!input[field]) throw new InvalidInputError(`${field}: required for a by-day report (a date such as 2026-11-01)`, { field });
     }

@@ -48,7 +48,8 @@ export class SourceReportService {
   }
 }
 
-function parseDimension(text: string | undefined): ReportDimension {
+/** `--by` / `?by=`: a grouping the report knows, `source` when not given. */
+export function parseDimension(text: string | undefined): ReportDimension {
   if (text === undefined || text === '') return 'source';
   if ((REPORT_DIMENSIONS as string[]).includes(text)) return text as ReportDimension;
   throw new InvalidInputError(`by: "${text}" is not a report grouping; use ${REPORT_DIMENSIONS.join(', ')}`, { field: 'by' });

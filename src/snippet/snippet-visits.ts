@@ -1,12 +1,10 @@
 import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { Database } from '../db/connect.js';
-import { InvalidInputError } from '../errors.js';
 import type { HoldStore } from '../tracking/hold-store.js';
 import type { PoolEventStore } from '../tracking/pool-event-store.js';
-import { selectPool } from '../tracking/pool-match.js';
-import { classifyVisit, isBotUserAgent } from '../tracking/visit-source.js';
-import type { NewVisitInput, ShownNumber, VisitService } from '../tracking/visit-service.js';
+import { isBotUserAgent } from '../tracking/visit-source.js';
+import { classifyPage, type NewVisitInput, type ShownNumber, type VisitService } from '../tracking/visit-service.js';
 
 export interface PreviewInput {
   url: string;
@@ -34,16 +32,7 @@ export class SnippetVisitService {
   ) {}
 
   async preview(input: PreviewInput): Promise<PoolPreview> {
-    const source = classifyVisit(landingUrl(input.url), input.referrer);
-    const pool = selectPool(this.d.config.current.pools, {
-      host: source.siteHost,
-      path: source.path,
-      source: source.source,
-      medium: source.medium,
-      campaign: source.campaign,
-      term: source.term,
-      region: input.region?.trim() || null,
-    });
+    const { pool } = classifyPage(this.d.config.current.pools, input, 'query.url');
     // A crawler is never asked to click: it is shown the fallback number like on any page. A
     // visitor who already holds a number (revealed in another tab) sees it without a second click.
     let reveal = pool?.reveal === 'click' && !isBotUserAgent(input.userAgent);
@@ -59,14 +48,4 @@ export class SnippetVisitService {
     }
     return shown;
   }
-}
-
-function landingUrl(raw: string): URL {
-  try {
-    const u = new URL(raw);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
-  } catch {
-    // reported below
-  }
-  throw new InvalidInputError('query.url: expected the absolute http(s) URL of the page (location.href)', { field: 'query.url' });
 }

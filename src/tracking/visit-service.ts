@@ -96,9 +96,7 @@ export class VisitService {
    */
   prepareVisit(input: NewVisitInput, now: number): PreparedVisit {
     const cfg = this.d.config.current;
-    const source = classifyVisit(parseLandingUrl(input.url), input.referrer);
-    const facts: VisitFacts = { host: source.siteHost, path: source.path, ...pick(source), region: input.region?.trim() || null };
-    const pool = selectPool(cfg.pools, facts);
+    const { source, facts, pool } = classifyPage(cfg.pools, input, 'body.url');
     const isBot = isBotUserAgent(input.userAgent);
     const visitorId = input.visitorId ?? randomUUID();
     const visit = newVisitRecord(randomUUID(), visitorId, input, source, facts, isBot, now);
@@ -203,14 +201,28 @@ export class VisitService {
   }
 }
 
-function parseLandingUrl(raw: string): URL {
+/**
+ * Where a page view came from and which pool it maps to: the one rule for new visits and for
+ * the snippet's preview, so a preview never names a pool the visit would not get.
+ */
+export function classifyPage(
+  pools: readonly PoolConfig[],
+  page: { url: string; referrer?: string | undefined; region?: string | undefined },
+  urlField: 'body.url' | 'query.url',
+): { source: VisitSource; facts: VisitFacts; pool: PoolConfig | undefined } {
+  const source = classifyVisit(parseLandingUrl(page.url, urlField), page.referrer);
+  const facts: VisitFacts = { host: source.siteHost, path: source.path, ...pick(source), region: page.region?.trim() || null };
+  return { source, facts, pool: selectPool(pools, facts) };
+}
+
+function parseLandingUrl(raw: string, field: string): URL {
   try {
     const u = new URL(raw);
     if (u.protocol === 'http:' || u.protocol === 'https:') return u;
   } catch {
     // reported below
   }
-  throw new InvalidInputError('body.url: expected the absolute http(s) URL of the page (location.href)', { field: 'body.url' });
+  throw new InvalidInputError(`${field}: expected the absolute http(s) URL of the page (location.href)`, { field });
 }
 
 function pick(s: VisitSource) {
