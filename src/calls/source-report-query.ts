@@ -44,10 +44,22 @@ export async function querySourceReport(
 ): Promise<{ groups: ReportRow[]; totals: ReportRow }> {
   const column = DIMENSION_COLUMN[by];
   const grouped = (await measures(db, applyCallFilter(db(CALLS_TABLE).select(db.raw('?? AS group_key', [column])), filter), rules)
-    .groupBy(column)
-    .orderBy([{ column: 'calls', order: 'desc' }, { column: 'group_key' }])) as RawRow[];
+    .groupBy(column)) as RawRow[];
   const [total] = (await measures(db, applyCallFilter(db(CALLS_TABLE).select(db.raw('NULL AS group_key')), filter), rules)) as RawRow[];
-  return { groups: grouped.map(toReportRow), totals: toReportRow(total ?? EMPTY) };
+  return { groups: grouped.map(toReportRow).sort(byCallsThenKey), totals: toReportRow(total ?? EMPTY) };
+}
+
+/**
+ * Most calls first, ties by key in code-point order, no key last. Sorted here, not in SQL:
+ * SQLite compares text bytewise and puts NULL first, PostgreSQL uses the database's collation
+ * and puts NULL last, and a report must not change order when the database does.
+ */
+export function byCallsThenKey(a: { calls: number; key: string | null }, b: { calls: number; key: string | null }): number {
+  if (a.calls !== b.calls) return b.calls - a.calls;
+  if (a.key === b.key) return 0;
+  if (a.key === null) return 1;
+  if (b.key === null) return -1;
+  return a.key < b.key ? -1 : 1;
 }
 
 function measures(db: Knex, qb: Knex.QueryBuilder, rules: TargetCallRules): Knex.QueryBuilder {

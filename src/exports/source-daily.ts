@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { parseCallFilter } from '../calls/call-filter.js';
 import { applyCallFilter } from '../calls/call-queries.js';
 import { CALLS_TABLE } from '../calls/call-store.js';
-import type { ReportDimension } from '../calls/source-report-query.js';
+import { byCallsThenKey, type ReportDimension } from '../calls/source-report-query.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
 import { parseDimension, type SourceReportInput } from './source-report.js';
@@ -78,7 +78,7 @@ export class SourceDailyService {
       totals.calls += n;
       totals.perDay[day] = (totals.perDay[day] ?? 0) + n;
     }
-    const groups = [...series.values()].sort((a, b) => b.calls - a.calls || compareKeys(a.key, b.key));
+    const groups = [...series.values()].sort(byCallsThenKey);
     return { by, from: zone.formatIso(from), to: zone.formatIso(to), timeZone: zone.name, days, groups, totals };
   }
 }
@@ -95,4 +95,3 @@ function localDays(zone: TimeZone, from: number, to: number): string[] {
   return days;
 }
 
-const compareKeys = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);

@@ -32,8 +32,8 @@ describe('source report', () => {
     const report = await service.run({ from: '2026-11-01', to: '2026-11-30', by: 'source' });
     assert.deepEqual(report.groups, [
       { key: 'yandex', calls: 4, uniqueCallers: 3, firstTimeCallers: 3, answered: 3, missed: 1, targetCalls: 2, avgTalkSeconds: 63.3 },
-      { key: null, calls: 1, uniqueCallers: 0, firstTimeCallers: 0, answered: 1, missed: 0, targetCalls: 1, avgTalkSeconds: 45 },
       { key: 'google', calls: 1, uniqueCallers: 1, firstTimeCallers: 1, answered: 1, missed: 0, targetCalls: 0, avgTalkSeconds: 300 },
+      { key: null, calls: 1, uniqueCallers: 0, firstTimeCallers: 0, answered: 1, missed: 0, targetCalls: 1, avgTalkSeconds: 45 },
     ]);
     assert.deepEqual(report.totals, {
       key: null,
