@@ -85,13 +85,16 @@ export class PoolReportService {
     const now = this.d.clock.now();
     const all = await this.d.numbers.listAll(this.d.db);
     const out: PoolStatus[] = [];
+    // Windows end just after `now` (times are whole ms): a hold that starts at this very instant
+    // is held now and must count in the peaks that `heldNow` is compared with.
+    const end = now + 1;
     for (const pool of this.d.config.current.pools) {
       const size = all.filter((n) => n.kind === 'pool' && n.active && n.poolName === pool.name).length;
-      const holds = await this.d.holds.holdsOverlapping(this.d.db, pool.name, now - 7 * DAY, now);
+      const holds = await this.d.holds.holdsOverlapping(this.d.db, pool.name, now - 7 * DAY, end);
       const day = await this.d.events.countByKind(this.d.db, pool.name, now - DAY);
       const week = await this.d.events.countByKind(this.d.db, pool.name, now - 7 * DAY);
       const calls = await this.d.calls.countPoolCalls(this.d.db, pool.name, now - 7 * DAY);
-      const peak7d = peakConcurrent(holds, now - 7 * DAY, now);
+      const peak7d = peakConcurrent(holds, now - 7 * DAY, end);
       // With reuse-oldest an exhausted visit still got a (taken-over) hold, already in `holds`.
       const unservedAt = pool.onExhausted === 'reuse-oldest' ? [] : await this.d.events.timesSince(this.d.db, pool.name, 'exhausted', now - 7 * DAY);
       const weekHolds = holds.map((h) => ({ heldFrom: Math.max(h.heldFrom, now - 7 * DAY), heldUntil: h.heldUntil }));
@@ -107,7 +110,7 @@ export class PoolReportService {
         pool: pool.name,
         size,
         heldNow: await this.d.holds.countHeld(this.d.db, pool.name, now),
-        peakHeld24h: peakConcurrent(holds, now - DAY, now),
+        peakHeld24h: peakConcurrent(holds, now - DAY, end),
         peakHeld7d: peak7d,
         exhaustions24h: day.exhausted,
         exhaustions7d: week.exhausted,

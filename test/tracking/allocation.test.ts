@@ -113,6 +113,15 @@ describe('allocating pool numbers to visits (SQLite, virtual clock)', () => {
     assert.equal(held?.holdUntil, f.clock.now() + 15 * MINUTE);
   });
 
+  it('pools status counts a hold that began this very millisecond, held now and in the peaks', async () => {
+    f.clock.advance(8 * 24 * 60 * MINUTE); // nothing held in the last 7 days
+    const quiet = (await f.app.poolReports.poolStatus()).find((p) => p.pool === 'small');
+    assert.deepEqual([quiet?.heldNow, quiet?.peakHeld24h, quiet?.peakHeld7d], [0, 0, 0]);
+    await visit();
+    const status = (await f.app.poolReports.poolStatus()).find((p) => p.pool === 'small');
+    assert.deepEqual([status?.heldNow, status?.peakHeld24h, status?.peakHeld7d], [1, 1, 1]);
+  });
+
   it('bots and rate-limited clients get the fallback without taking a pool number', async () => {
     f.clock.advance(20 * MINUTE);
     const bot = await visit({ userAgent: GOOGLEBOT });
