@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { CallEventSink } from './calls/call-events.js';
+import { absoluteUrl } from './calls/call-json.js';
 import { CallJournal } from './calls/call-journal.js';
 import { CallRecorder } from './calls/call-recorder.js';
 import { CallStore } from './calls/call-store.js';
@@ -176,7 +177,12 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const outboxStore = new OutboxStore();
   const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...overrides.dispatcher };
   const outbox = new OutboxDispatcher(db, outboxStore, config, clock, logger.child({ component: 'outbox' }), dispatcherOptions);
-  const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, dispatcherOptions.retry.giveUpAfterMs, () => outbox.wake());
+  const links = new LinkSigner(() => config.current.http.adminToken, clock);
+  const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, {
+    retentionMs: dispatcherOptions.retry.giveUpAfterMs,
+    onQueued: () => outbox.wake(),
+    recordingLinks: (callId, ttlMs) => absoluteUrl(config.current.http.publicUrl, links.recordingLink(callId, ttlMs).url),
+  });
   const callAdmin = new CallAdminService(db, callStore, config, clock, overrides.baseDir ?? process.cwd());
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
@@ -254,7 +260,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         daily: new SourceDailyService(db, config),
         pools: new PoolHealthService({ db, config, clock, reports: poolReports, holds: holdStore }),
         visits: new VisitDetailsService(db, visitStore),
-        links: new LinkSigner(adminToken, clock),
+        links,
       }),
     ],
   });

@@ -49,7 +49,11 @@ export interface CallJson {
  */
 export function recordingUrl(call: Pick<CallRecord, 'id' | 'recordingStatus'>, publicUrl: string | undefined): string | null {
   if (call.recordingStatus !== 'saved') return null;
-  const path = `/v1/calls/${encodeURIComponent(call.id)}/recording`;
+  return absoluteUrl(publicUrl, `/v1/calls/${encodeURIComponent(call.id)}/recording`);
+}
+
+/** `path` under `http.publicUrl` when it is set (links that leave calltrack must be absolute). */
+export function absoluteUrl(publicUrl: string | undefined, path: string): string {
   return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : path;
 }
 

@@ -7,6 +7,8 @@ interface MediaOptionsShape {
 }
 
 interface CheckedShape {
+  http: { publicUrl?: string | undefined; adminToken?: string | undefined };
+  webhooks: { recordingLinkDays?: number | undefined }[];
   sip: { trunks: { name: string }[] };
   media: { freeswitch?: unknown; recording: { enabled: boolean } };
   numbers: ({ number: string } & MediaOptionsShape)[];
@@ -59,6 +61,13 @@ export function checkCrossReferences(cfg: CheckedShape, ctx: z.core.$RefinementC
     cfg.numbers.forEach((n, i) => needsMedia(n, ['numbers', i]));
     cfg.pools.forEach((p, i) => needsMedia(p, ['pools', i]));
   }
+  cfg.webhooks.forEach((hook, i) => {
+    if (hook.recordingLinkDays === undefined) return;
+    const missing = [!cfg.http.publicUrl && 'http.publicUrl (the links are absolute)', !cfg.http.adminToken && 'http.adminToken (it keys the signatures)'].filter(Boolean);
+    if (missing.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'recordingLinkDays'], message: `signed recording links need ${missing.join(' and ')}: set it or remove recordingLinkDays` });
+    }
+  });
 }
 
 function unique(names: string[], section: string, key: string, ctx: z.core.$RefinementCtx<CheckedShape>) {

@@ -199,6 +199,8 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     url: httpUrlField,
     secret: z.string().min(16, 'must be at least 16 characters: it signs every delivery'),
     events: z.array(z.enum(['call.started', 'call.answered', 'call.completed', 'call.missed'])).min(1).optional(),
+    /** Put a signed recording link (no token needed) valid this many days in call.completed. */
+    recordingLinkDays: z.number().int().min(1).max(90).optional(),
   });
 
   const analytics = z.strictObject({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CallEventSink, CallEventType } from '../calls/call-events.js';
-import { callToJson } from '../calls/call-json.js';
+import { callToJson, type CallJson } from '../calls/call-json.js';
 import type { CallRecord } from '../calls/call-record.js';
 import { isTargetCall, targetCallRules } from '../calls/target-call.js';
 import type { Clock } from '../clock.js';
@@ -17,7 +17,24 @@ export interface WebhookEvent {
   type: CallEventType;
   /** When it happened (ISO 8601, UTC). */
   time: string;
-  call: ReturnType<typeof callToJson>;
+  call: WebhookCall;
+}
+
+/**
+ * The admin API's call object; for a webhook with `recordingLinkDays`, `recording.signedUrl`
+ * too: a link that plays without the admin token until it expires (null without a recording).
+ */
+export type WebhookCall = CallJson & { recording: CallJson['recording'] & { signedUrl?: string | null } };
+
+/** Mints an absolute signed recording link valid for `ttlMs` (see web/recording-links.ts). */
+export type RecordingLinkMaker = (callId: string, ttlMs: number) => string;
+
+export interface OutboxSinkOptions {
+  /** How long an undelivered event is kept (the dispatcher's give-up age). */
+  retentionMs: number;
+  /** Called after events were queued outside a transaction: wakes the dispatcher. */
+  onQueued?: () => void;
+  recordingLinks?: RecordingLinkMaker;
 }
 
 /**
@@ -32,16 +49,15 @@ export class OutboxCallEventSink implements CallEventSink {
     private readonly store: OutboxStore,
     private readonly config: { readonly current: CalltrackConfig },
     private readonly clock: Clock,
-    private readonly retentionMs: number,
-    private readonly onQueued: () => void = () => {},
+    private readonly options: OutboxSinkOptions,
   ) {}
 
   async publish(type: CallEventType, call: CallRecord, q: Knex | Knex.Transaction = this.db): Promise<void> {
     const entries = this.entriesFor(type, call);
     if (entries.length === 0) return;
-    await this.store.enqueue(q, entries, this.clock.now(), this.retentionMs);
+    await this.store.enqueue(q, entries, this.clock.now(), this.options.retentionMs);
     // Inside a caller's transaction the rows are not visible until it commits; the next poll finds them.
-    if (q === this.db) this.onQueued();
+    if (q === this.db) this.options.onQueued?.();
   }
 
   entriesFor(type: CallEventType, call: CallRecord): NewOutboxEntry[] {
@@ -53,7 +69,7 @@ export class OutboxCallEventSink implements CallEventSink {
       const call_ = callToJson(call, { publicUrl: cfg.http.publicUrl, targetCall: isTargetCall(call, rules) });
       const time = new Date(this.clock.now()).toISOString();
       for (const hook of hooks) {
-        const event: WebhookEvent = { id: randomUUID(), type, time, call: call_ };
+        const event: WebhookEvent = { id: randomUUID(), type, time, call: this.withSignedLink(call_, hook.recordingLinkDays) };
         entries.push({ eventId: event.id, target: webhookTargetName(hook), eventType: type, callId: call.id, payload: JSON.stringify(event) });
       }
     }
@@ -64,5 +80,22 @@ export class OutboxCallEventSink implements CallEventSink {
       }
     }
     return entries;
+  }
+
+  /**
+   * The link is minted when the event is queued and lives `days` from then: long enough to
+   * outlast the outbox's retries and a CRM that fetches the file later. Only a call whose
+   * recording is saved gets one (`call.completed`); every other event carries null.
+   */
+  private withSignedLink(call: CallJson, days: number | undefined): WebhookCall {
+    if (days === undefined) return call;
+    const make = this.options.recordingLinks;
+    let signedUrl: string | null = null;
+    try {
+      if (make && call.recording.status === 'saved') signedUrl = make(call.id, days * 86_400_000);
+    } catch {
+      // No admin token to sign with (config check requires one): the event goes out without the link.
+    }
+    return { ...call, recording: { ...call.recording, signedUrl } };
   }
 }

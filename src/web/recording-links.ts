@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { UnauthorizedError, UnavailableError } from '../errors.js';
 import { parseRange } from './file-range.js';
 
-/** How long a recording link minted for the dashboard stays valid. */
+/** How long a recording link minted for the dashboard stays valid (webhooks choose their own). */
 export const RECORDING_LINK_TTL_MS = 15 * 60_000;
 
 export interface SignedLink {
@@ -38,14 +38,14 @@ export class LinkSigner {
   /** Throws UnauthorizedError unless `signature` is ours for this call and `expires` is in the future. */
   verifyRecording(callId: string, expires: string | undefined, signature: string | undefined): void {
     if (!expires || !signature || !/^\d{1,12}$/.test(expires) || !/^[0-9a-f]{64}$/.test(signature)) {
-      throw new UnauthorizedError('this recording link is incomplete: open the call in the dashboard again to get a new one');
+      throw new UnauthorizedError(`this recording link is incomplete: ${NEW_LINK}`);
     }
     const expected = Buffer.from(this.sign(recordingResource(callId), expires), 'hex');
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
-      throw new UnauthorizedError('this recording link is not valid (the admin token may have changed): open the call in the dashboard again');
+      throw new UnauthorizedError(`this recording link is not valid (the admin token may have changed): ${NEW_LINK}`);
     }
     if (Number(expires) * 1000 <= this.clock.now()) {
-      throw new UnauthorizedError('this recording link has expired: open the call in the dashboard again to get a new one');
+      throw new UnauthorizedError(`this recording link has expired: ${NEW_LINK}`);
     }
   }
 
@@ -61,6 +61,7 @@ export class LinkSigner {
 }
 
 const recordingResource = (callId: string) => `recording:${callId}`;
+const NEW_LINK = 'open the call in the dashboard again for a new one, or fetch /v1/calls/{id}/recording with the admin token';
 
 /**
  * Sends a call's WAV file, honouring a single `Range` (players seek by asking for byte ranges;

@@ -95,6 +95,15 @@ describe('configuration file', () => {
     hasProblem(problems, 'media.recording.enabled', /needs FreeSWITCH/);
   });
 
+  it('refuses signed recording links for a webhook without the public URL and admin token they need', () => {
+    const hook = 'webhooks: [{ url: "https://crm.example.com/h", secret: "0123456789abcdef", recordingLinkDays: 7 }]\n';
+    hasProblem(problemsOf(hook), 'webhooks[0].recordingLinkDays', /need http\.publicUrl .* and http\.adminToken/);
+    hasProblem(problemsOf(`http: { publicUrl: "https://t.example.com" }\n${hook}`), 'webhooks[0].recordingLinkDays', /need http\.adminToken \(it keys/);
+    hasProblem(problemsOf(hook.replace('recordingLinkDays: 7', 'recordingLinkDays: 365')), 'webhooks[0].recordingLinkDays', /90/);
+    const ok = parseConfigText(`http: { publicUrl: "https://t.example.com", adminToken: "0123456789abcdef" }\n${hook}`, 'x.yaml', {});
+    assert.equal(ok.config.webhooks[0]?.recordingLinkDays, 7);
+  });
+
   it('takes secrets from the environment', () => {
     const yaml = 'http: { adminToken: "${TOKEN}" }\ndatabase: { client: pg, connection: "postgres://u:${PGPASS:-dev}@db/calltrack" }\n';
     const { config, warnings } = parseConfigText(yaml, 'x.yaml', { TOKEN: 'a-very-long-admin-token' });

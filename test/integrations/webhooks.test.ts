@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
@@ -7,7 +8,7 @@ import { OutboxAdmin } from '../../src/integrations/outbox-admin.js';
 import type { WebhookEvent } from '../../src/integrations/outbox-sink.js';
 import { verifySignature } from '../../src/integrations/webhook-signing.js';
 import { createApp, type App } from '../../src/main.js';
-import { makeCall, makeMissedCall } from '../support/calls.js';
+import { makeCall, makeMissedCall, seedCalls } from '../support/calls.js';
 import { makeConfig } from '../support/config.js';
 import { testLogger } from '../support/logger.js';
 import { TestReceiver } from '../support/receiver.js';
@@ -228,6 +229,50 @@ describe('CRM webhooks from the outbox', () => {
       const dead = entries.filter((e) => e.target === 'dead');
       assert.deepEqual(dead.map((e) => [e.eventType, e.status]), [['call.started', 'pending'], ['call.completed', 'pending']]);
       assert.match(dead[0]?.lastError ?? '', /fetch failed|ECONNREFUSED/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('gives a CRM with recordingLinkDays a signed recording link that plays without the token until it expires', async () => {
+    const receiver = await new TestReceiver().start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'recordings'));
+    writeFileSync(path.join(dir, 'recordings', 'call.wav'), Buffer.alloc(2048, 3));
+    const app = await startApp(dir, receiver.url, clock, {
+      media: { recording: { dir: 'recordings' } },
+      webhooks: [
+        { name: 'crm', url: `${receiver.url}/crm`, secret: SECRET, recordingLinkDays: 7 },
+        { name: 'plain', url: `${receiver.url}/plain`, secret: SECRET },
+      ],
+    });
+    try {
+      const recorded = makeCall({ recordingStatus: 'saved', recordingPath: 'call.wav', recordingSize: 2048 });
+      const missed = makeMissedCall();
+      await seedCalls(app.db, [recorded, missed]);
+      await app.callEvents.publish('call.completed', recorded);
+      await app.callEvents.publish('call.missed', missed);
+      await app.outbox.runOnce();
+      const events = verified(receiver);
+      const byUrl = (url: string, callId: string) => events[receiver.requests.findIndex((r, i) => r.url === url && events[i]?.call.id === callId)];
+      const link = byUrl('/crm', recorded.id)?.call.recording.signedUrl ?? '';
+      assert.match(link, new RegExp(`^https://track\\.example\\.com/v1/recordings/${recorded.id}\\?expires=\\d+&signature=[0-9a-f]{64}$`));
+      assert.equal(byUrl('/crm', missed.id)?.call.recording.signedUrl, null, 'no recording, no link');
+      assert.equal(byUrl('/plain', recorded.id)?.call.recording.signedUrl, undefined, 'only webhooks that ask get links');
+      assert.equal(byUrl('/plain', recorded.id)?.call.recording.url, `https://track.example.com/v1/calls/${recorded.id}/recording`);
+
+      const fetchLink = () => app.http.inject({ method: 'GET', url: link.replace('https://track.example.com', '') });
+      clock.advance(6 * 24 * 3_600_000); // the CRM fetches it days later, without any token
+      const ok = await fetchLink();
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.headers['content-type'], 'audio/wav');
+      assert.equal(ok.rawPayload.length, 2048);
+      clock.advance(2 * 24 * 3_600_000);
+      const expired = await fetchLink();
+      assert.equal(expired.statusCode, 401);
+      assert.match(expired.json<{ error: { message: string } }>().error.message, /expired/);
     } finally {
       await app.stop();
     }
