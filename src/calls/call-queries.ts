@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { CallFilter } from './call-filter.js';
 import type { CallRecord } from './call-record.js';
 import { CALLS_TABLE, rowToCall, valuesToCallMapper, type CallRow } from './call-store.js';
@@ -41,6 +41,13 @@ export async function listCalls(q: Executor, filter: CallFilter, page: { limit: 
   const calls = rows.slice(0, page.limit).map(rowToCall);
   const last = calls[calls.length - 1];
   return { calls, nextCursor: more && last ? encodeCursor(last.startedAt, last.id) : null };
+}
+
+/** By calltrack's id (as in X-Calltrack-Call-Id) or by the SIP Call-ID of the caller's leg. */
+export async function findCall(q: Executor, id: string): Promise<CallRecord> {
+  const row = (await q(CALLS_TABLE).where({ id }).orWhere({ sip_call_id: id }).first()) as CallRow | undefined;
+  if (!row) throw new NotFoundError(`no call with id or SIP Call-ID "${id}": see \`calltrack calls list\` for ids`);
+  return rowToCall(row);
 }
 
 export async function countCalls(q: Executor, filter: CallFilter): Promise<number> {

@@ -47,18 +47,23 @@ describe('calltrack calls list / show', () => {
     await db.destroy();
   });
 
-  it('lists newest first, and filters by day, status and number', async () => {
-    const [all, today, missed, byCaller, table] = await batch(
+  it('lists newest first, and filters by day, status and number as exports do', async () => {
+    const [all, today, missed, byCaller, byNumber, lateMoscow, table] = await batch(
       ['calls', 'list', '--json'],
       ['calls', 'list', '--from', '2026-11-23', '--to', '2026-11-23', '--json'],
-      ['calls', 'list', '--status', 'busy,no-answer', '--limit', '1', '--json'],
-      ['calls', 'list', '--number', '8 903 555-66-77', '--json'],
+      ['calls', 'list', '--status', 'missed', '--limit', '1', '--json'],
+      ['calls', 'list', '--caller', '8 903 555-66-77', '--json'],
+      ['calls', 'list', '--number', '8 495 000-00-01', '--status', 'answered', '--json'],
+      // 10:00 UTC is 13:00 in Moscow: the day's bounds follow --tz
+      ['calls', 'list', '--from', '2026-11-23T13:00:00+03:00', '--tz', 'Europe/Moscow', '--json'],
       ['calls', 'list'],
     );
     assert.deepEqual(parsed<CallRecord[]>(all).map((c) => c.status), ['busy', 'answered', 'no-answer']);
     assert.deepEqual(parsed<CallRecord[]>(today).map((c) => c.status), ['busy', 'answered']);
-    assert.deepEqual(parsed<CallRecord[]>(missed).map((c) => c.status), ['busy']);
+    assert.deepEqual(parsed<CallRecord[]>(missed).map((c) => c.status), ['busy'], 'missed = busy, no-answer, ...; newest first');
     assert.deepEqual(parsed<CallRecord[]>(byCaller).map((c) => c.callerNumber), ['+79035556677']);
+    assert.deepEqual(parsed<CallRecord[]>(byNumber).map((c) => c.id), ['00000000-0000-4000-8000-000000000001']);
+    assert.deepEqual(parsed<CallRecord[]>(lateMoscow).map((c) => c.status), ['busy']);
     assert.match(table!.stdout, /^started \(UTC\)\s+status/);
     assert.match(table!.stdout, /2026-11-23T09:00:00Z\s+answered\s+200\s+\+74950000001\s+\+79161234567/);
   });
@@ -77,7 +82,8 @@ describe('calltrack calls list / show', () => {
     assert.equal(missing!.code, 2);
     assert.match(missing!.stderr, /no call with id or SIP Call-ID "nope": see `calltrack calls list`/);
     assert.equal(badStatus!.code, 2);
-    assert.match(badStatus!.stderr, /--status "lost" is not a call status/);
-    assert.match(badDate!.stderr, /--from "yesterday" is not a date/);
+    assert.match(badStatus!.stderr, /status: "lost" is not a call status; use one or more .* of ringing, answered, busy/);
+    assert.equal(badDate!.code, 2);
+    assert.match(badDate!.stderr, /from: "yesterday"/);
   });
 });

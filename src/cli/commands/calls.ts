@@ -1,17 +1,16 @@
 import { Command } from 'commander';
+import type { CallFilterInput } from '../../calls/call-filter.js';
+import { parseCallFilter } from '../../calls/call-filter.js';
+import { findCall, listCalls } from '../../calls/call-queries.js';
 import type { CallRecord } from '../../calls/call-record.js';
-import { CallQueryService, parseStatuses, parseTimeBound } from '../../calls/call-query.js';
 import { createDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { InvalidInputError } from '../../errors.js';
-import { normalisePhoneNumber } from '../../phone/e164.js';
+import { TimeZone } from '../../exports/time-zone.js';
 import { loadCliContext, print, printJson } from '../context.js';
 
-interface ListOptions {
-  from?: string;
-  to?: string;
-  status?: string;
-  number?: string;
+interface ListOptions extends CallFilterInput {
+  tz?: string;
   limit: string;
   json?: boolean;
 }
@@ -19,36 +18,32 @@ interface ListOptions {
 export function callsCommand(): Command {
   const calls = new Command('calls').description('calls handled by the SIP path');
 
+  // The same filter, with the same meaning and messages, as `export calls`, `report sources` and
+  // GET /v1/calls: a list an operator reads matches the file an analyst exports.
   calls
     .command('list')
     .description('recent calls, newest first')
-    .option('--from <date>', 'calls that started at or after this (2026-11-23 = that UTC day, or an ISO date-time)')
-    .option('--to <date>', 'calls that started before the end of this day / before this time')
-    .option('--status <list>', 'answered, busy, no-answer, canceled, failed, rejected or ringing (comma-separated)')
-    .option('--number <phone>', 'tracking number, caller or target (any format; tracking.defaultCountry applies)')
+    .option('--from <date>', 'calls that started on or after this day (2026-11-23, in --tz) or ISO time with offset')
+    .option('--to <date>', 'last day, included (2026-11-23), or an exclusive ISO time')
+    .option('--tz <zone>', 'time zone of --from/--to days (default: exports.timeZone, UTC)')
+    .option('--status <list>', 'answered, missed, busy, no-answer, canceled, failed, rejected or ringing (comma-separated)')
+    .option('--number <phone>', 'calls to this tracking number (any format; tracking.defaultCountry applies)')
+    .option('--caller <phone>', "calls from this caller's number")
+    .option('--source <source>', 'only this source')
+    .option('--medium <medium>', 'only this medium')
+    .option('--campaign <campaign>', 'only this campaign')
     .option('--limit <n>', 'at most this many calls', '50')
     .option('--json', 'print JSON')
     .action(async (opts: ListOptions, cmd: Command) => {
       const { config } = loadCliContext(cmd);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new InvalidInputError(`--limit "${opts.limit}" must be a whole number from 1 to 100000`);
-      let number: string | undefined;
-      if (opts.number) {
-        const n = normalisePhoneNumber(opts.number, config.tracking.defaultCountry);
-        if (!n.ok) throw new InvalidInputError(`--number ${n.reason}`);
-        number = n.number;
-      }
-      const filter = {
-        limit,
-        ...(opts.from ? { from: parseTimeBound(opts.from, '--from', false) } : {}),
-        ...(opts.to ? { to: parseTimeBound(opts.to, '--to', true) } : {}),
-        ...(opts.status ? { statuses: parseStatuses(opts.status) } : {}),
-        ...(number ? { number } : {}),
-      };
+      const zone = TimeZone.of(opts.tz ?? config.exports.timeZone);
+      const filter = parseCallFilter(opts, { zone, defaultCountry: config.tracking.defaultCountry });
       const db = createDatabase(config.database);
       try {
         await migrateToLatest(db);
-        const rows = await new CallQueryService(db).list(filter);
+        const { calls: rows } = await listCalls(db, filter, { limit });
         if (opts.json) return printJson(rows);
         print(rows.length === 0 ? 'no calls match' : formatTable(rows));
       } finally {
@@ -66,7 +61,7 @@ export function callsCommand(): Command {
       const db = createDatabase(config.database);
       try {
         await migrateToLatest(db);
-        const call = await new CallQueryService(db).show(id);
+        const call = await findCall(db, id);
         if (opts.json) return printJson(call);
         print(formatCall(call));
       } finally {
