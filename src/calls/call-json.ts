@@ -1,4 +1,4 @@
-import type { CallRecord } from './call-record.js';
+import { touchFromCall, type CallRecord } from './call-record.js';
 
 /** The call as the admin API and webhooks show it: camelCase, ISO times (UTC), no file paths. */
 export interface CallJson {
@@ -76,24 +76,7 @@ export function callToJson(call: CallRecord, opts: { publicUrl: string | undefin
     hangupBy: call.hangupBy,
     ringSeconds: call.ringSeconds,
     talkSeconds: call.talkSeconds,
-    attribution: {
-      type: call.attributionType,
-      pool: call.poolName,
-      visitId: call.visitId,
-      late: call.late,
-      source: call.source,
-      medium: call.medium,
-      campaign: call.campaign,
-      term: call.term,
-      content: call.content,
-      referrer: call.referrer,
-      landingPage: call.landingPage,
-      gaClientId: call.gaClientId,
-      ymClientId: call.ymClientId,
-      gclid: call.gclid,
-      yclid: call.yclid,
-      firstTouch: call.firstTouch,
-    },
+    attribution: attributionJson(call),
     firstCall: call.firstCall,
     targetCall: opts.targetCall,
     tags: call.tags,
@@ -106,4 +89,10 @@ export function callToJson(call: CallRecord, opts: { publicUrl: string | undefin
       url: recordingUrl(call, opts.publicUrl),
     },
   };
+}
+
+/** The call's attribution snapshot; `pool` (not `poolName`) and the stored type, null included. */
+function attributionJson(call: CallRecord): CallJson['attribution'] {
+  const { type: _type, poolName, ...touch } = touchFromCall(call);
+  return { type: call.attributionType, pool: poolName, ...touch, firstTouch: call.firstTouch };
 }

@@ -54,3 +54,24 @@ export interface CallRecord {
 }
 
 export const FINAL_STATUSES: readonly CallStatus[] = ['answered', 'busy', 'no-answer', 'canceled', 'failed', 'rejected'];
+
+/** The attribution snapshot a call row carries, as a touch (first touch of a repeat caller). */
+export function touchFromCall(call: CallRecord): Touch {
+  return {
+    type: call.attributionType ?? 'unknown',
+    visitId: call.visitId,
+    poolName: call.poolName,
+    source: call.source,
+    medium: call.medium,
+    campaign: call.campaign,
+    term: call.term,
+    content: call.content,
+    referrer: call.referrer,
+    landingPage: call.landingPage,
+    gaClientId: call.gaClientId,
+    ymClientId: call.ymClientId,
+    gclid: call.gclid,
+    yclid: call.yclid,
+    late: call.late,
+  };
+}

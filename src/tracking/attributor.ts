@@ -1,4 +1,4 @@
-import type { CallRecord } from '../calls/call-record.js';
+import { touchFromCall } from '../calls/call-record.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { Database } from '../db/connect.js';
 import type { Attribution, AttributionQuery, CallAttributor, Touch } from './attribution-types.js';
@@ -171,26 +171,5 @@ function emptyTouch(type: Touch['type'], poolName: string | null): Touch {
     gclid: null,
     yclid: null,
     late: false,
-  };
-}
-
-/** The attribution snapshot a call row carries, as a touch (first touch of a repeat caller). */
-export function touchFromCall(call: CallRecord): Touch {
-  return {
-    type: call.attributionType ?? 'unknown',
-    visitId: call.visitId,
-    poolName: call.poolName,
-    source: call.source,
-    medium: call.medium,
-    campaign: call.campaign,
-    term: call.term,
-    content: call.content,
-    referrer: call.referrer,
-    landingPage: call.landingPage,
-    gaClientId: call.gaClientId,
-    ymClientId: call.ymClientId,
-    gclid: call.gclid,
-    yclid: call.yclid,
-    late: call.late,
   };
 }
