@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { judgeTargetCall, type TargetCallRules } from '../calls/target-call.js';
 import type { CallRecord, CallStatus, HangupSide } from '../calls/call-record.js';
 import type { Attribution } from '../tracking/attribution-types.js';
@@ -77,4 +78,16 @@ export function finalPatch(
     targetCall: judgeTargetCall({ answeredAt: rec.answeredAt, talkSeconds, firstCall: rec.firstCall }, rules),
     updatedAt: end.at,
   };
+}
+
+/**
+ * A call that rang 3 s and talked 57 s, answered by `attribution`'s first target, written the
+ * way the SIP path writes its rows: for the attribution simulator and tests, which need call
+ * history (repeat callers, first touch) without a SIP dialog.
+ */
+export function answeredCallRow(attribution: Attribution, caller: string | null, at: number): CallRecord {
+  const info: InboundCallInfo = { sipCallId: `${randomUUID()}@sim`, dialledRaw: attribution.trackingNumber, dialled: undefined, caller, callerIsE164: caller !== null, callerName: null };
+  const row = newCallRecord(randomUUID(), info, 'sim', at, attribution, attribution.trackingNumber);
+  const answered = { ...row, forwardedTo: attribution.forwardTo[0] ?? null, ringingAt: at + 1000, answeredAt: at + 3000 };
+  return { ...answered, ...finalPatch(answered, { at: at + 60_000, status: 'answered', sipCode: 200, hangupBy: 'caller' }, { minTalkSeconds: 30, requireFirstCall: false }) };
 }

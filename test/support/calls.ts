@@ -6,6 +6,7 @@ import type { Attribution } from '../../src/tracking/attribution-types.js';
 import { CallStore } from '../../src/calls/call-store.js';
 import { createDatabase, type Database } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { answeredCallRow } from '../../src/sip/call-row.js';
 
 /** A finished, answered call with attribution; override what the test is about. */
 export function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
@@ -89,38 +90,7 @@ export async function seedCalls(db: Database, calls: CallRecord[]): Promise<void
   });
 }
 
-/** A finished call row carrying `attribution`, as the SIP path would write it. */
+/** A finished call row carrying `attribution`, as the SIP path writes it (its own row builders). */
 export function callFrom(attribution: Attribution, caller: string | null, at: number): CallRecord {
-  return makeCall({
-    trackingNumber: attribution.trackingNumber,
-    trackingNumberId: attribution.trackingNumberId,
-    callerNumber: caller,
-    forwardedTo: attribution.forwardTo[0] ?? null,
-    startedAt: at,
-    ringingAt: null,
-    answeredAt: null,
-    endedAt: at + 60_000,
-    ringSeconds: 3,
-    talkSeconds: 57,
-    attributionType: attribution.type,
-    poolName: attribution.poolName,
-    visitId: attribution.visitId,
-    late: attribution.late,
-    source: attribution.source,
-    medium: attribution.medium,
-    campaign: attribution.campaign,
-    term: attribution.term,
-    content: attribution.content,
-    referrer: attribution.referrer,
-    landingPage: attribution.landingPage,
-    gaClientId: attribution.gaClientId,
-    ymClientId: attribution.ymClientId,
-    gclid: attribution.gclid,
-    yclid: attribution.yclid,
-    firstCall: attribution.firstCall,
-    targetCall: true,
-    firstTouch: attribution.firstTouch,
-    createdAt: at,
-    updatedAt: at,
-  });
+  return answeredCallRow(attribution, caller, at);
 }
