@@ -126,6 +126,12 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .optional(),
     timeoutMs: z.number().int().min(200).max(30000).default(3000),
     promptTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+    // What a caller hears while the target rings, when they already have FreeSWITCH's media
+    // (after a recording notice): a FreeSWITCH tone_stream or sound file. Default: Europe's 425 Hz.
+    ringback: z
+      .string()
+      .regex(/^(tone_stream:\/\/\S+|\/\S+|[\w$][^\s:]*)$/, 'expected a FreeSWITCH tone_stream://... or a sound file path, e.g. "tone_stream://%(2000,4000,440,480);loop=-1" (US)')
+      .default('tone_stream://%(1000,4000,425);loop=-1'),
     reconnectMaxDelaySeconds: z.number().int().min(1).max(600).default(30),
     recording: z
       .strictObject({

@@ -7,8 +7,6 @@ import { prepareRecordingDir, readRecordingInfo, recordingLocation, type Recordi
 
 /** G.711 only: what the drachtio_mrf profile offers and every carrier accepts. */
 const CODECS = ['PCMU', 'PCMA'];
-/** European ringback (425 Hz, 1 s on, 4 s off) for a caller who already has our SDP from a notice. */
-export const RINGBACK = 'tone_stream://%(1000,4000,425);loop=-1';
 
 export type RecordingOutcome = Pick<CallRecord, 'recordingStatus' | 'recordingError' | 'recordingPath' | 'recordingSize' | 'recordingDuration'>;
 
@@ -96,7 +94,7 @@ export class AnchoredMediaPath {
   ringback(): void {
     if (!this.epA || this.bridged || this.ringbackPlaying) return;
     this.ringbackPlaying = true;
-    this.deps.port.play(this.epA, RINGBACK).catch((err: unknown) => this.deps.logger.debug({ err: errorMessage(err) }, 'ringback ended'));
+    this.deps.port.play(this.epA, this.call.policy.ringback).catch((err: unknown) => this.deps.logger.debug({ err: errorMessage(err) }, 'ringback ended'));
   }
 
   /**

@@ -11,6 +11,8 @@ export interface MediaPolicy {
   recordingNotice?: string;
   /** Answered calls with shorter recordings keep them; the row notes it. */
   minRecordingSeconds: number;
+  /** Tone or file played while the target rings once the caller is on our media (media.ringback). */
+  ringback: string;
 }
 
 /** Where a call's tracking number came from: a static number or a pool (by name). */
@@ -32,6 +34,7 @@ export function resolveMediaPolicy(cfg: CalltrackConfig, route: MediaRoute | und
     record: Boolean(cfg.media.freeswitch) && (options?.record ?? rec.enabled),
     stereo: rec.stereo,
     minRecordingSeconds: rec.minSeconds,
+    ringback: cfg.media.ringback,
   };
   if (options?.whisper) policy.whisper = options.whisper;
   if (options?.recordingNotice) policy.recordingNotice = options.recordingNotice;

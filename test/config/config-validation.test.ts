@@ -104,6 +104,13 @@ describe('configuration file', () => {
     assert.equal(ok.config.webhooks[0]?.recordingLinkDays, 7);
   });
 
+  it('defaults the ringback to 425 Hz and refuses one FreeSWITCH cannot play', () => {
+    assert.equal(parseConfigText('{}', 'x.yaml', {}).config.media.ringback, 'tone_stream://%(1000,4000,425);loop=-1');
+    hasProblem(problemsOf('media: { ringback: "ring ring" }\n'), 'media.ringback', /tone_stream:\/\/.*sound file path/);
+    const us = parseConfigText('media: { ringback: "tone_stream://%(2000,4000,440,480);loop=-1" }\n', 'x.yaml', {});
+    assert.equal(us.config.media.ringback, 'tone_stream://%(2000,4000,440,480);loop=-1');
+  });
+
   it('takes secrets from the environment', () => {
     const yaml = 'http: { adminToken: "${TOKEN}" }\ndatabase: { client: pg, connection: "postgres://u:${PGPASS:-dev}@db/calltrack" }\n';
     const { config, warnings } = parseConfigText(yaml, 'x.yaml', { TOKEN: 'a-very-long-admin-token' });

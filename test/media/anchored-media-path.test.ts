@@ -12,7 +12,7 @@ function pathWith(policy: Partial<MediaPolicy> = {}, script: (f: FakeMediaPort) 
   script(fake);
   const media = new AnchoredMediaPath(
     { port: fake, dirs: { local: tempDir(), freeswitch: '/rec' }, logger: testLogger() },
-    { callId: 'c1', startedAt: Date.UTC(2026, 10, 23), policy: { record: true, stereo: true, minRecordingSeconds: 0, ...policy } },
+    { callId: 'c1', startedAt: Date.UTC(2026, 10, 23), policy: { record: true, stereo: true, minRecordingSeconds: 0, ringback: 'tone_stream://%(1000,4000,425);loop=-1', ...policy } },
   );
   return { fake, media };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CALLEE_SDP, CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js';
 import { statusOf } from '../support/fake-drachtio/sip-text.js';
-import { startMediaHarness, type MediaHarness } from '../support/media-harness.js';
+import { startMediaHarness, US_RINGBACK, type MediaHarness } from '../support/media-harness.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -138,7 +138,7 @@ describe('calls anchored and recorded in FreeSWITCH (real drachtio-srf + drachti
     assert.equal(notice.body, epA.localSdp);
     assert.deepEqual(epA.played, ['/sounds/recorded.wav'], 'the notice was played before the target was dialled');
     callee.ring();
-    await waitFor(() => epA.played.some((f) => f.startsWith('tone_stream://')), 'ringback played to the caller');
+    await waitFor(() => epA.played.includes(US_RINGBACK), 'the configured ringback (media.ringback) played to the caller');
     assert.deepEqual(caller.codes(), [100, 183], 'no 180: the caller already hears our media');
 
     let finishWhisper = () => {};

@@ -19,6 +19,9 @@ export interface MediaHarness {
  * its event socket on loopback, its drachtio_mrf profile on the fake drachtio-server's network.
  * Recording is on; the pool "ads" plays a recording notice and a whisper.
  */
+/** North American ringback (440+480 Hz, 2 s on, 4 s off), not the 425 Hz default. */
+export const US_RINGBACK = 'tone_stream://%(2000,4000,440,480);loop=-1';
+
 export async function startMediaHarness(opts: { ringTimeoutMs?: number } = {}): Promise<MediaHarness> {
   const fs = new FakeFreeSwitch();
   const faults: FreeSwitchSipFaults = {};
@@ -26,7 +29,7 @@ export async function startMediaHarness(opts: { ringTimeoutMs?: number } = {}): 
   const h = await startSipHarness({
     ...opts,
     doc: (d) => {
-      d.media = { freeswitch: { host: '127.0.0.1', port: eslPort, listenAddress: '127.0.0.1', listenPort: 0 }, recording: { enabled: true, dir: 'rec' } };
+      d.media = { freeswitch: { host: '127.0.0.1', port: eslPort, listenAddress: '127.0.0.1', listenPort: 0 }, recording: { enabled: true, dir: 'rec' }, ringback: US_RINGBACK };
       const pools = d.pools as Array<Record<string, unknown>>;
       Object.assign(pools[0] ?? {}, { recordingNotice: '/sounds/recorded.wav', whisper: '/sounds/whisper-ads.wav' });
     },
