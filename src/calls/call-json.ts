@@ -1,3 +1,4 @@
+import type { Touch } from '../tracking/attribution-types.js';
 import { touchFromCall, type CallRecord } from './call-record.js';
 
 /** The call as the admin API and webhooks show it: camelCase, ISO times (UTC), no file paths. */
@@ -17,24 +18,8 @@ export interface CallJson {
   hangupBy: CallRecord['hangupBy'];
   ringSeconds: number | null;
   talkSeconds: number | null;
-  attribution: {
-    type: CallRecord['attributionType'];
-    pool: string | null;
-    visitId: string | null;
-    late: boolean;
-    source: string | null;
-    medium: string | null;
-    campaign: string | null;
-    term: string | null;
-    content: string | null;
-    referrer: string | null;
-    landingPage: string | null;
-    gaClientId: string | null;
-    ymClientId: string | null;
-    gclid: string | null;
-    yclid: string | null;
-    firstTouch: CallRecord['firstTouch'];
-  };
+  /** The Touch fields, with `pool` for poolName and the stored type (null when unknown). */
+  attribution: Omit<Touch, 'type' | 'poolName'> & { type: CallRecord['attributionType']; pool: string | null; firstTouch: CallRecord['firstTouch'] };
   firstCall: boolean | null;
   targetCall: boolean;
   tags: string[];

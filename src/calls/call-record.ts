@@ -5,8 +5,11 @@ export type CallStatus = 'ringing' | 'answered' | 'busy' | 'no-answer' | 'cancel
 export type HangupSide = 'caller' | 'callee' | 'system';
 export type RecordingStatus = 'recording' | 'saved' | 'unavailable' | 'pruned' | 'missing';
 
-/** A call as the rest of the code sees it (camelCase; the store maps the table). */
-export interface CallRecord {
+/**
+ * A call as the rest of the code sees it (camelCase; the store maps the table). The attribution
+ * snapshot is a Touch's fields, flat, with the type stored as `attributionType`.
+ */
+export interface CallRecord extends Omit<Touch, 'type'> {
   id: string;
   sipCallId: string | null;
   trackingNumber: string;
@@ -24,20 +27,6 @@ export interface CallRecord {
   ringSeconds: number | null;
   talkSeconds: number | null;
   attributionType: AttributionType | null;
-  poolName: string | null;
-  visitId: string | null;
-  late: boolean;
-  source: string | null;
-  medium: string | null;
-  campaign: string | null;
-  term: string | null;
-  content: string | null;
-  referrer: string | null;
-  landingPage: string | null;
-  gaClientId: string | null;
-  ymClientId: string | null;
-  gclid: string | null;
-  yclid: string | null;
   firstCall: boolean | null;
   targetCall: boolean | null;
   firstTouch: Touch | null;
