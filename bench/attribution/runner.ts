@@ -13,9 +13,9 @@ import { CallHistory } from '../../src/tracking/call-history.js';
 import { HoldStore } from '../../src/tracking/hold-store.js';
 import { PoolEventStore } from '../../src/tracking/pool-event-store.js';
 import type { TrackingStrategy } from '../../src/tracking/tracking-strategy.js';
-import { callFrom } from '../../test/support/calls.js';
 import { advisePoolSize, holdConcurrency, type HoldSpan, type PoolAdvice } from '../../src/tracking/pool-advisor.js';
 import type { SimEvent, Traffic } from './traffic.js';
+import { answeredCallRow } from '../../src/sip/call-row.js';
 
 export const POOL = 'site';
 const FALLBACK = '+74950009999';
@@ -124,7 +124,7 @@ export async function runScenario(traffic: Traffic, scenario: Scenario): Promise
         const a = await app.attributor.attribute(query);
         score(a, target.truth, [calls, all]);
         if (e.kind === 'call') dialled.set(e.id, target);
-        if (a) await callStore.insert(app.db, callFrom(a, e.caller, now));
+        if (a) await callStore.insert(app.db, answeredCallRow(a, e.caller, now));
       }
     }
 
