@@ -60,6 +60,13 @@ export class AnchoredMediaPath {
   async offerForTarget(callerOffer: string): Promise<string> {
     this.callerOffer = callerOffer;
     if (!needsMedia(this.call.policy)) return callerOffer;
+    if (!callerOffer) {
+      // Late offer (INVITE without SDP). FreeSWITCH could make the offer to the caller, but the
+      // caller's answer would only come in its ACK and neither the 183s of a recording notice nor
+      // early media can carry an offer without 100rel: anchoring it would risk a silent call. The
+      // call goes through unanchored (media end to end), unrecorded, with the reason in the row.
+      return this.passThrough('the INVITE has no SDP (late offer): calltrack anchors only calls that bring an SDP offer; forwarded without FreeSWITCH');
+    }
     const avail = this.deps.port.availability();
     if (!avail.ok) return this.passThrough(avail.reason);
     try {

@@ -15,6 +15,7 @@ import { DialogRelay } from './dialog-relay.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
 import type { MediaOutcome, MediaPath, MediaPathFactory, MediaRoute } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
+import { ACK_WAIT_MS, lateOfferFailure, waitForCallerAnswer } from './late-offer.js';
 import { ProvisionalRelay } from './provisional-relay.js';
 import { CancelSignal, dialTarget } from './target-dialer.js';
 import { dispositionFor, REPLY_UNKNOWN_NUMBER, replyForFinalOutcome, sipReplyForError, type AttemptOutcome, type SipReply } from './sip-errors.js';
@@ -110,12 +111,13 @@ export class CallSession {
     if (this.cancel.canceled) return this.endUnanswered({ kind: 'canceled' });
     const targets = forwardTargets(cfg, this.trunk, route.attribution, info, this.id, offer);
     const answered = await this.dialInTurn(targets, provisional);
+    if (answered.lateOffer) return this.connectLateOffer(answered.lateOffer, answered.target);
     if (!answered.dialog) return this.endUnanswered(answered.outcome);
     await this.connect(answered.dialog, answered.target);
   }
 
   private async dialInTurn(targets: ReturnType<typeof forwardTargets>, provisional: ProvisionalRelay) {
-    let last: { outcome: AttemptOutcome; dialog?: Srf.Dialog; target: string; provisional: typeof provisional } = {
+    let last: { outcome: AttemptOutcome; dialog?: Srf.Dialog; lateOffer?: Srf.LateOfferAnswer; target: string; provisional: typeof provisional } = {
       outcome: { kind: 'failed', status: 503, reason: 'no forward targets' }, target: '', provisional,
     };
     for (const target of targets) {
@@ -146,6 +148,51 @@ export class CallSession {
       const canceled = this.cancel.canceled || (err as { status?: number }).status === 487;
       return this.endUnanswered(canceled ? { kind: 'canceled' } : { kind: 'failed', status: 500 });
     }
+    await this.bridge(caller, target, number);
+  }
+
+  /**
+   * Late offer: the caller's 200 carries the target's offer, the caller's ACK brings the answer,
+   * and only that answer ACKs the target. The call counts as answered once both legs have SDP;
+   * until then a BYE, an ACK without SDP, no ACK at all or a shutdown ends both legs (row not
+   * answered; sip_code stays 200, what the caller was sent).
+   */
+  private async connectLateOffer(pending: Srf.LateOfferAnswer, number: string): Promise<void> {
+    let caller: Srf.Dialog;
+    try {
+      caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: pending.sdp });
+    } catch (err) {
+      this.logger.info({ err: errorMessage(err) }, 'caller leg could not be answered; ending the target leg');
+      await pending.destroy();
+      const canceled = this.cancel.canceled || (err as { status?: number }).status === 487;
+      return this.endUnanswered(canceled ? { kind: 'canceled' } : { kind: 'failed', status: 500 });
+    }
+    const answer = await waitForCallerAnswer(caller, { timeoutMs: ACK_WAIT_MS, onAbort: (abort) => this.cancel.onCancel(abort) });
+    if (answer.kind !== 'answer') {
+      const { why, reason } = lateOfferFailure(answer);
+      this.logger.warn({ why, target: number }, 'late-offer call ended before it was connected');
+      const byeCaller = caller.connected
+        ? caller.destroy({ headers: { Reason: reason } }).catch((e: unknown) => this.logger.warn({ err: errorMessage(e) }, 'BYE to the caller failed'))
+        : undefined;
+      await Promise.all([pending.destroy(), byeCaller]);
+      const gone = answer.kind === 'caller-gone';
+      return this.finalize({ status: gone ? 'canceled' : 'failed', sipCode: 200, hangupBy: gone ? 'caller' : 'system' });
+    }
+    let target: Srf.Dialog;
+    try {
+      target = await pending.ack(answer.sdp);
+    } catch (err) {
+      // The ACK went out, but the 200 had no Contact: the target cannot be reached in the dialog.
+      this.logger.warn({ err: errorMessage(err), target: number }, 'the target leg could not be completed after the caller\'s ACK; ending the call');
+      await caller.destroy().catch((e: unknown) => this.logger.warn({ err: errorMessage(e) }, 'BYE to the caller failed'));
+      return this.finalize({ status: 'failed', sipCode: 200, hangupBy: 'system' });
+    }
+    this.logger.info({ target: number }, "late offer: the caller's answer (from its ACK) went to the target in our ACK");
+    await this.bridge(caller, target, number);
+  }
+
+  /** Both legs are up: the row says answered and the relay joins them until a BYE. */
+  private async bridge(caller: Srf.Dialog, target: Srf.Dialog, number: string): Promise<void> {
     const at = this.deps.clock.now();
     this.update({ status: 'answered', answeredAt: at, forwardedTo: number, sipCode: 200, ringingAt: this.record!.ringingAt ?? at, updatedAt: at });
     this.publish('call.answered');

@@ -5,9 +5,22 @@ import { errorMessage } from '../errors.js';
 import type { MediaPath } from './media-path.js';
 
 /**
+ * Headers an INFO or NOTIFY keeps when it crosses to the other leg: what says how to read the
+ * body (RFC 6086 Info-Package, RFC 6665 Event / Subscription-State). Anything else (Via, tags,
+ * CSeq, Contact) belongs to one leg.
+ */
+const RELAYED_HEADERS = ['Content-Type', 'Content-Disposition', 'Info-Package', 'Event', 'Subscription-State'];
+
+/** In-dialog requests passed through unchanged: DTMF (application/dtmf-relay), PBX events. */
+const RELAYED_METHODS = ['info', 'notify'] as const;
+
+/**
  * The answered call: two dialogs joined. A BYE on either ends the other; a re-INVITE on either
  * (hold, codec change) goes through the media path to the other side and its answer comes back.
- * Without a 'modify' listener drachtio-srf would answer re-INVITEs itself with stale SDP.
+ * Without a 'modify' listener drachtio-srf would answer re-INVITEs itself with stale SDP; without
+ * 'info'/'notify' listeners it would answer INFO and NOTIFY 200 itself and the other side would
+ * never see them (DTMF sent as SIP INFO would not reach the target's IVR), and would answer an
+ * UPDATE's new SDP with the stale one it holds.
  */
 export class DialogRelay {
   readonly ended: Promise<HangupSide>;
@@ -25,6 +38,12 @@ export class DialogRelay {
     target.on('destroy', () => this.end('callee', caller));
     caller.on('modify', (req, res) => this.reinvite('caller', req, res, target));
     target.on('modify', (req, res) => this.reinvite('target', req, res, caller));
+    for (const method of RELAYED_METHODS) {
+      caller.on(method, (req, res) => this.relayRequest('caller', req, res, target));
+      target.on(method, (req, res) => this.relayRequest('target', req, res, caller));
+    }
+    caller.on('update', (req, res) => this.update('caller', req, res, target));
+    target.on('update', (req, res) => this.update('target', req, res, caller));
   }
 
   /** calltrack ends the call (shutdown): BYE to both. */
@@ -47,17 +66,71 @@ export class DialogRelay {
     dialog.destroy().catch((err: unknown) => this.logger.warn({ err: errorMessage(err), leg: name }, 'BYE failed (the leg may already be gone)'));
   }
 
+  /** The request goes to the other leg with its body; that side's final response comes back. */
+  private relayRequest(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
+    const method = req.method;
+    if (this.done || !other.connected) {
+      res.send(481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of RELAYED_HEADERS) {
+      const value = req.has(name) ? req.get(name) : undefined;
+      if (value) headers[name] = value;
+    }
+    // The callback form: the promise form would settle on a 100 Trying and lose the final response.
+    other.request({ method, headers, ...(req.body ? { body: req.body } : {}) }, (err, answer) => {
+      if (err || !answer) {
+        this.logger.warn({ err: errorMessage(err), from, method }, 'in-dialog request could not be relayed');
+        res.send(500, 'Server Internal Error');
+        return;
+      }
+      if (answer.status < 200) return;
+      const back: Record<string, string> = {};
+      const type = answer.has('Content-Type') ? answer.get('Content-Type') : undefined;
+      if (answer.body && type) back['Content-Type'] = type;
+      res.send(answer.status, answer.reason ?? '', { headers: back, ...(answer.body ? { body: answer.body } : {}) });
+    });
+  }
+
+  /**
+   * UPDATE (RFC 3311) in the confirmed dialog: without a body (a session-timer refresh) it is
+   * passed on like INFO; with an SDP offer it changes the media like a re-INVITE, so it goes
+   * through the media path (pass-through offers it to the other side in an UPDATE of its own).
+   */
+  private update(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
+    if (!req.body) return this.relayRequest(from, req, res, other);
+    this.answerOffer(from, 'UPDATE', req, res, (sdp) => offerByUpdate(other, sdp));
+  }
+
   private reinvite(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
+    this.answerOffer(from, 're-INVITE', req, res, (sdp) => other.modify(sdp));
+  }
+
+  private answerOffer(from: 'caller' | 'target', what: string, req: Srf.SrfRequest, res: Srf.SrfResponse, relay: (sdp: string) => Promise<string>): void {
     this.media
-      .reinvite(from, req.body, (sdp) => other.modify(sdp))
+      .reinvite(from, req.body, relay)
       .then(
         (answer) => res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } }),
         (err: unknown) => {
           const status = (err as { status?: unknown }).status;
-          this.logger.warn({ err: errorMessage(err), from }, 're-INVITE could not be relayed');
+          this.logger.warn({ err: errorMessage(err), from }, `${what} could not be relayed`);
           // The other side's refusal (488, 491) is passed back; our own failure is a 500.
           res.send(typeof status === 'number' && status >= 400 ? status : 500);
         },
       );
   }
+}
+
+/** Sends an SDP offer in an UPDATE and resolves with the answer from the 2xx. */
+function offerByUpdate(dialog: Srf.Dialog, sdp: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    dialog.request({ method: 'UPDATE', body: sdp, headers: { 'Content-Type': 'application/sdp' } }, (err, res) => {
+      if (err || !res) return reject(err instanceof Error ? err : new Error(`UPDATE not sent: ${errorMessage(err)}`));
+      if (res.status < 200) return;
+      if (res.status < 300 && res.body) return resolve(res.body);
+      // A 2xx without an answer is a broken UPDATE transaction: our failure (500) to the sender.
+      reject(Object.assign(new Error(`UPDATE answered ${res.status}${res.body ? '' : ' without SDP'}`), { status: res.status >= 300 ? res.status : undefined }));
+    });
+  });
 }

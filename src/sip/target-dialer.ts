@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
@@ -50,7 +51,10 @@ export interface DialRequest {
 
 export interface DialResult {
   outcome: AttemptOutcome;
+  /** Answered, early offer: the target's dialog (its 200 ACKed). */
   dialog?: Srf.Dialog;
+  /** Answered, late offer: the target's 200 carries its offer and waits for our ACK with the answer. */
+  lateOffer?: Srf.LateOfferAnswer;
 }
 
 /**
@@ -61,6 +65,9 @@ export interface DialResult {
  * - target 200 racing our CANCEL: the 200 wins at the target, so we BYE the fresh dialog
  *   when the caller is gone; when only the ring timer fired, the target answered in time and
  *   the call goes on.
+ * An INVITE without SDP (the caller made a late offer) goes out without SDP too; the target's 200
+ * then carries the offer and is left un-ACKed (`noAck`): the ACK must carry the caller's answer,
+ * which only arrives in the caller's ACK (see late-offer.ts).
  */
 export async function dialTarget(r: DialRequest): Promise<DialResult> {
   let invite: Srf.SrfRequest | undefined;
@@ -79,8 +86,9 @@ export async function dialTarget(r: DialRequest): Promise<DialResult> {
   };
   const unsubscribe = r.cancel.onCancel(() => sendCancel(r.cancel.by === 'system' ? 'shutting down' : 'caller hung up'));
 
+  const lateOffer = !r.opts.localSdp;
   try {
-    const dialog = await r.srf.createUAC(r.uri, r.opts, {
+    const leg = await r.srf.createUAC(r.uri, { ...r.opts, noAck: true }, {
       cbRequest: (err, req) => {
         if (err) return;
         invite = req;
@@ -101,10 +109,19 @@ export async function dialTarget(r: DialRequest): Promise<DialResult> {
     });
     if (r.cancel.canceled) {
       r.logger.info({ target: r.uri }, 'target answered as the caller hung up: ending the target leg');
-      await dialog.destroy().catch((err: unknown) => r.logger.warn({ err: errorMessage(err) }, 'BYE to the target failed'));
+      // A late-offer leg is ACKed with the target's own SDP, then BYEd (srf.js destroy()).
+      await leg.destroy().catch((err: unknown) => r.logger.warn({ err: errorMessage(err) }, 'BYE to the target failed'));
       return { outcome: { kind: 'canceled' } };
     }
-    return { outcome: { kind: 'answered' }, dialog };
+    if (!isDialog(leg)) return { outcome: { kind: 'answered' }, lateOffer: leg };
+    if (lateOffer && !leg.remote.sdp) {
+      // RFC 3264: the 200 to an offerless INVITE must carry the offer. Without one there is no
+      // media to set up; the library has ACKed it already, so end it and try the next target.
+      r.logger.warn({ target: r.uri }, 'the target answered an INVITE without SDP with a 200 without SDP (no offer): ending that leg');
+      await leg.destroy().catch((err: unknown) => r.logger.warn({ err: errorMessage(err) }, 'BYE to the target failed'));
+      return { outcome: { kind: 'failed', status: 502, reason: 'target answered without SDP' } };
+    }
+    return { outcome: { kind: 'answered' }, dialog: leg };
   } catch (err) {
     if (r.cancel.canceled) return { outcome: { kind: 'canceled' } };
     const status = sipStatusOf(err);
@@ -115,6 +132,11 @@ export async function dialTarget(r: DialRequest): Promise<DialResult> {
     clearTimeout(timer);
     unsubscribe();
   }
+}
+
+/** createUAC with noAck gives a Dialog (an EventEmitter) or, for a late offer, a plain LateOfferAnswer. */
+function isDialog(leg: Srf.Dialog | Srf.LateOfferAnswer): leg is Srf.Dialog {
+  return leg instanceof EventEmitter;
 }
 
 /** drachtio-srf rejects with SipError{status} for a final response; anything else is local. */

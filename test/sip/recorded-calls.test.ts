@@ -129,6 +129,27 @@ describe('calls anchored and recorded in FreeSWITCH (real drachtio-srf + drachti
     await m.noChannelsLeft();
   });
 
+  it('late offer (INVITE without SDP): forwarded unanchored with SDP end to end, no notice, recording unavailable with the reason', async () => {
+    const caller = m.h.fake.sip.placeCall({ from: '79161230005', to: '+74950000101', sdp: '', ackSdp: CALLER_SDP });
+    const callee = await m.h.fake.sip.nextInvite();
+    assert.equal(callee.invite.body, '', 'no FreeSWITCH offer: the target makes the offer');
+    assert.equal(m.fs.channelCount, 0, 'no FreeSWITCH channel for a late offer');
+    callee.ring();
+    await caller.waitForStatus(180);
+    callee.answer(CALLEE_SDP);
+    const final = await caller.finalResponse();
+    assert.equal(final.msg.body, CALLEE_SDP, "the caller gets the target's offer");
+    assert.equal((await callee.waitForRequest('ACK')).body, CALLER_SDP, "the target gets the caller's answer");
+    assert.deepEqual(caller.codes(), [100, 180, 200], 'no recording notice (183) for a call that is not recorded');
+    await m.h.answered(caller.callId);
+    assert.equal(statusOf(await caller.bye()), 200);
+    const row = await m.h.finalRow(caller.callId);
+    assert.equal(m.fs.channelCount, 0);
+    assert.equal(row.status, 'answered');
+    assert.equal(row.recordingStatus, 'unavailable');
+    assert.match(row.recordingError ?? '', /no SDP \(late offer\)/);
+  });
+
   it('recording notice before dialling, ringback while the target rings, whisper to the target before the caller\'s 200', async () => {
     const caller = m.h.fake.sip.placeCall({ from: '79161230004', to: '+74950000101' });
     const notice = await caller.waitForStatus(183);

@@ -87,7 +87,10 @@ declare namespace Srf {
     destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
     /** re-INVITE with this SDP; resolves with the far end's answer. */
     modify(sdp: string, opts?: { headers?: Record<string, string> }): Promise<string>;
+    /** Resolves with the first response: a provisional one too, when the far end sends one. */
     request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfResponse>;
+    /** Callback form: called once per response (1xx included), or once with an error when the request could not be sent. */
+    request(opts: { method: string; headers?: Record<string, string>; body?: string }, callback: (err: unknown, res?: SrfResponse) => void): this;
     /** BYE from the far end; the library has already answered it 200. */
     on(event: 'destroy', listener: (req: SrfRequest, reason?: string) => void): this;
     /** re-INVITE from the far end; only emitted when a listener exists (else auto-200 with stale SDP). */
@@ -108,6 +111,26 @@ declare namespace Srf {
     callingName?: string;
     calledNumber?: string;
     followRedirects?: boolean;
+    /**
+     * Late offer (no localSdp): do not ACK the 200 (by default the library ACKs it at once with
+     * the target's own SDP turned recvonly). createUAC then resolves with a LateOfferAnswer instead
+     * of a Dialog when the 200 carries SDP (srf.js createUAC, is3pcc branch).
+     */
+    noAck?: boolean;
+  }
+
+  /**
+   * srf.js createUAC with `noAck: true` and no localSdp, when the target's 200 carries its offer:
+   * nothing is ACKed yet. `ack(sdp)` ACKs with our answer and resolves with the dialog;
+   * `destroy()` ACKs with the target's own SDP and BYEs (abandoning the answered leg).
+   * A plain object, not a Dialog (not an EventEmitter).
+   */
+  interface LateOfferAnswer {
+    /** The target's offer, from its 200. */
+    sdp: string;
+    ack(localSdp: string): Promise<Dialog>;
+    destroy(): Promise<void>;
+    res: SrfResponse;
   }
 
   interface UacCallbacks {
@@ -157,6 +180,7 @@ declare class Srf extends EventEmitter {
   options(handler: Srf.Handler): void;
   use(method: string, middleware: Srf.Middleware | Srf.Middleware[]): void;
   createUAS(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: Srf.UasOptions): Promise<Srf.Dialog>;
+  createUAC(uri: string, opts: Srf.UacOptions & { noAck: true }, callbacks?: Srf.UacCallbacks): Promise<Srf.Dialog | Srf.LateOfferAnswer>;
   createUAC(uri: string, opts: Srf.UacOptions, callbacks?: Srf.UacCallbacks): Promise<Srf.Dialog>;
   createB2BUA(
     req: Srf.SrfRequest,

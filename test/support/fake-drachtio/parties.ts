@@ -24,7 +24,12 @@ export interface CallOptions {
   /** Source address of the trunk (what the trunk allow-list checks); default 127.0.0.1. */
   address?: string;
   port?: number;
+  /** The INVITE's SDP; '' for a late offer (INVITE without SDP). */
   sdp?: string;
+  /** Late offer: the SDP answer the caller's ACK carries (none when left out). */
+  ackSdp?: string;
+  /** Never ACK the 200 (a caller that vanished, or one that hangs up before its ACK). */
+  noAck?: boolean;
   headers?: Record<string, string>;
   method?: 'INVITE' | 'OPTIONS';
 }
@@ -55,6 +60,10 @@ abstract class Endpoint implements Party {
 
   /** The local SDP this end answers re-INVITEs with. */
   sdp = CALLEE_SDP;
+  /** Final status this end answers in-dialog INFO / NOTIFY / UPDATE with (default 200). */
+  readonly answerStatus: Record<string, number> = {};
+  /** Body (and its Content-Type) this end puts in its 200 to an in-dialog INFO. */
+  infoAnswer: { body: string; contentType: string } | undefined;
 
   abstract receive(msg: SipText): void;
 
@@ -81,7 +90,26 @@ abstract class Endpoint implements Party {
       this.sdp = this.sdpForReinvite(req.body);
       return this.send(responseTo(req, 200, { toTag, contact: `<sip:${this.address}:${this.port}>`, body: this.sdp }));
     }
-    this.send(responseTo(req, 200, { toTag }));
+    if (method === 'UPDATE' && req.body && !this.answerStatus.UPDATE) {
+      this.sdp = this.sdpForReinvite(req.body);
+      return this.send(responseTo(req, 200, { toTag, body: this.sdp }));
+    }
+    const status = this.answerStatus[method] ?? 200;
+    if (method === 'INFO' && status === 200 && this.infoAnswer) {
+      const res = responseTo(req, 200, { toTag, body: this.infoAnswer.body });
+      setHeader(res, 'Content-Type', this.infoAnswer.contentType);
+      return this.send(res);
+    }
+    this.send(responseTo(req, status, { toTag }));
+  }
+
+  protected abstract inDialog(method: string, body?: string): SipText;
+
+  /** An in-dialog request (INFO, NOTIFY) with its body and headers; resolves with the final response. */
+  sendInDialog(method: string, body: string, headers: Record<string, string> = {}): Promise<SipText> {
+    const msg = this.inDialog(method, body);
+    for (const [name, value] of Object.entries(headers)) setHeader(msg, name, value);
+    return this.requestAndWait(msg);
   }
 
   /** What this end answers a re-INVITE with: its own SDP, holding when the offer holds. */
@@ -109,11 +137,12 @@ abstract class Endpoint implements Party {
     return res;
   }
 
-  protected ackFor(req: SipText, res: SipText): SipText {
-    const ack: SipText = { startLine: `ACK ${uriOf(header(res, 'Contact') ?? requestUri(req))} SIP/2.0`, headers: [], body: '' };
+  protected ackFor(req: SipText, res: SipText, body = ''): SipText {
+    const ack: SipText = { startLine: `ACK ${uriOf(header(res, 'Contact') ?? requestUri(req))} SIP/2.0`, headers: [], body };
     ack.headers.push(['Via', `SIP/2.0/UDP ${this.address}:${this.port};branch=z9hG4bK-${tag()}`]);
     ack.headers.push(['From', header(req, 'From') ?? ''], ['To', header(res, 'To') ?? ''], ['Call-ID', header(req, 'Call-ID') ?? '']);
     ack.headers.push(['CSeq', `${cseqNumber(req)} ACK`], ['Max-Forwards', '70']);
+    if (body) ack.headers.push(['Content-Type', 'application/sdp']);
     return ack;
   }
 }
@@ -157,7 +186,8 @@ export class FakeCaller extends Endpoint {
       if (isInvite && branchOf(msg) === branchOf(this.invite) && statusOf(msg) >= 200 && statusOf(msg) < 300) {
         this.toTag = tagOf(header(msg, 'To'));
         this.remoteTarget = uriOf(header(msg, 'Contact') ?? '');
-        this.send(this.ackFor(this.invite, msg));
+        if (this.opts.ackSdp) this.sdp = this.opts.ackSdp;
+        if (!this.opts.noAck) this.send(this.ackFor(this.invite, msg, this.opts.ackSdp));
       }
       return;
     }
@@ -196,7 +226,7 @@ export class FakeCaller extends Endpoint {
     return this.requestAndWait(this.inDialog('INVITE', body));
   }
 
-  private inDialog(method: string, body = ''): SipText {
+  protected inDialog(method: string, body = ''): SipText {
     if (!this.remoteTarget) throw new Error('fake caller: no dialog yet (the call was not answered)');
     return this.inDialogRequest(method, this.remoteTarget, header(this.invite, 'From') ?? '', `${header(this.invite, 'To')};tag=${this.toTag}`, this.callId, body);
   }
@@ -277,7 +307,7 @@ export class FakeCallee extends Endpoint {
     this.send(responseTo(this.invite, status, { toTag: this.toTag, contact, body, ...(headers ? { headers } : {}) }));
   }
 
-  private inDialog(method: string, body = ''): SipText {
+  protected inDialog(method: string, body = ''): SipText {
     const target = uriOf(header(this.invite, 'Contact') ?? '');
     return this.inDialogRequest(method, target, `${header(this.invite, 'To')};tag=${this.toTag}`, header(this.invite, 'From') ?? '', header(this.invite, 'Call-ID') ?? '', body);
   }
