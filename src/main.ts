@@ -38,8 +38,9 @@ import { PoolEventStore } from './tracking/pool-event-store.js';
 import { PoolHealthService, VisitDetailsService } from './tracking/tracking-views.js';
 import { PoolReportService } from './tracking/pool-report.js';
 import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
-import { BulkVisitWriter } from './tracking/bulk-visit-writer.js';
+import { BulkVisitWriter, VISIT_BATCH_SETUP } from './tracking/bulk-visit-writer.js';
 import { VisitGroupCommit } from './tracking/visit-group-commit.js';
+import { SqliteHotPath } from './db/sqlite-hot-path.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { SnippetBuilder } from './snippet/snippet-builder.js';
@@ -154,7 +155,8 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         db,
         clock,
         logger: logger.child({ component: 'visits' }),
-        writer: new BulkVisitWriter(allocator, visitStore),
+        writer: new BulkVisitWriter(allocator),
+        hotPath: new SqliteHotPath(db, VISIT_BATCH_SETUP),
         startOne: (trx, prepared) => visits.startPrepared(trx, prepared),
       });
   const visits: VisitService = new VisitService({

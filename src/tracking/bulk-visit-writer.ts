@@ -1,252 +1,117 @@
-import type { Knex } from 'knex';
 import type { PoolConfig } from '../config/schema.js';
-import { selectStaticNumber } from './pool-match.js';
+import type { BatchQuery } from '../db/sqlite-hot-path.js';
 import type { NumberAllocator } from './number-allocator.js';
-import { firstHoldEnd } from './tracking-strategy.js';
 import type { PoolEventKind } from './pool-event-store.js';
+import { selectStaticNumber } from './pool-match.js';
+import { firstHoldEnd } from './tracking-strategy.js';
 import type { PreparedVisit, ShownNumber } from './visit-service.js';
-import { VISIT_COLUMNS, type VisitStore } from './visit-store.js';
+import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 
-
-const placeholders = (rows: number, cols: number) => Array.from({ length: rows }, () => `(${Array(cols).fill('?').join(', ')})`).join(', ');
-const list = (n: number) => Array(n).fill('?').join(', ');
+/** What the batch row carries besides the visit's own columns. */
+const EXTRA = ['wants_number', 'may_hold', 'hold_until', 'now', 'event_kind'] as const;
+const BATCH_COLUMNS = [...VISIT_COLUMNS.map(([, c]) => c), ...EXTRA];
 
 /**
- * The multi-row statements of a group commit (VisitGroupCommit): N new visits cost one
- * INSERT of visits, one of landing pages, one SELECT of free numbers per pool, one UPDATE
- * closing the numbers' previous hold rows, one UPDATE of the number rows per pool and one
- * INSERT of hold rows, instead of ~9 statements per visit. The visit row is written once, with
- * the number it was shown.
+ * The group commit's write (VisitGroupCommit) as one statement: the batch goes to SQLite as a
+ * single JSON parameter, unpacked by `json_each` into an INSERT on a temporary view, whose
+ * INSTEAD OF trigger runs the allocation for each visit in arrival order. One statement is one
+ * implicit transaction, so the batch is atomic without BEGIN/COMMIT, and no other writer (a CLI
+ * beside `serve`) can take a number between choosing and holding it.
  *
- * The statements are raw SQL with the text cached per row count: the batch path runs for every
- * new visit, and knex's query builder would rebuild (and re-escape) a 30-column, N-row INSERT
- * each time. They run on SQLite only (no FOR UPDATE: its single writer already serialises
- * allocation; PostgreSQL keeps the per-visit path with SKIP LOCKED).
+ * Why in SQL: each statement through node-sqlite3 is a hand-off to its thread pool and back.
+ * On a two-core machine whose other core is busy (the HTTP clients), the hand-off wakes a
+ * thread that preempts the event loop, about 0.1 ms each; the ~9 statements a batch took in
+ * JavaScript-driven form cost more than the batch's actual work. Now a batch is two: this
+ * INSERT and the SELECT reading back which number each visit got.
  *
- * Anything rare (no free number left, a visitor who already holds one) goes through the usual
- * per-visit code in the same transaction, so exhaustion events, take-overs and hand-overs keep
- * exactly one implementation.
+ * The trigger does, per visit that wants a pool number (rules as HoldStore.take with the
+ * previous hold 'expired', and NumberAllocator.allocate): pick the number free the longest
+ * (`free_since`, then id), write the visit with it, close the number's previous hold row, hold
+ * it until `hold_until`, write the hold row and the landing page. Visits that do not want one
+ * (no pool, bots, rate-limited) are written with what JavaScript decided, plus their pool
+ * event. The trigger leaves out, writing nothing: a visitor who already holds a number (the
+ * WHEN clause, which also catches a visitor asking twice in one batch), and a visit whose pool
+ * ran dry. Those find no visit row when read back and take the per-visit path, which keeps the
+ * one implementation of continuing visitors, hand-overs, exhaustion events and onExhausted.
  */
+export const VISIT_BATCH_SETUP = `
+CREATE TEMP VIEW IF NOT EXISTS visit_batch AS SELECT ${BATCH_COLUMNS.map((c) => `NULL AS ${c}`).join(', ')};
+CREATE TEMP TRIGGER IF NOT EXISTS visit_batch_insert INSTEAD OF INSERT ON visit_batch
+WHEN NOT (NEW.may_hold AND EXISTS (
+  SELECT 1 FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
+  WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1))
+BEGIN
+  INSERT INTO main.visits (${VISIT_COLUMNS.map(([, c]) => c).join(', ')})
+    SELECT ${VISIT_COLUMNS.map(([, c]) => (c === 'number' ? 'f.number' : c === 'number_type' ? `'dynamic'` : `NEW.${c}`)).join(', ')}
+    FROM (SELECT number FROM main.tracking_numbers
+          WHERE pool_name = NEW.pool_name AND kind = 'pool' AND active = 1 AND (hold_until IS NULL OR hold_until <= NEW.now)
+          ORDER BY free_since ASC, id ASC LIMIT 1) AS f
+    WHERE NEW.wants_number;
+  UPDATE main.number_holds SET ended_reason = 'expired'
+    WHERE NEW.wants_number AND ended_reason IS NULL
+      AND number_id = (SELECT id FROM main.tracking_numbers WHERE number = (SELECT number FROM main.visits WHERE id = NEW.id));
+  UPDATE main.tracking_numbers SET hold_visit_id = NEW.id, hold_until = NEW.hold_until, free_since = NEW.hold_until
+    WHERE NEW.wants_number AND number = (SELECT number FROM main.visits WHERE id = NEW.id);
+  INSERT INTO main.number_holds (number_id, visit_id, held_from, held_until)
+    SELECT id, NEW.id, NEW.now, NEW.hold_until FROM main.tracking_numbers WHERE NEW.wants_number AND hold_visit_id = NEW.id;
+  INSERT INTO main.visits (${VISIT_COLUMNS.map(([, c]) => c).join(', ')})
+    SELECT ${VISIT_COLUMNS.map(([, c]) => `NEW.${c}`).join(', ')} WHERE NOT NEW.wants_number;
+  INSERT INTO main.pool_events (pool_name, kind, visit_id, held_count, at)
+    SELECT NEW.pool_name, NEW.event_kind, NEW.id, NULL, NEW.now WHERE NEW.event_kind IS NOT NULL;
+  INSERT INTO main.visit_pages (visit_id, url, seen_at)
+    SELECT NEW.id, NEW.landing_url, NEW.now WHERE NEW.landing_url IS NOT NULL AND EXISTS (SELECT 1 FROM main.visits WHERE id = NEW.id);
+END;`;
+
+const INSERT_BATCH = `INSERT INTO visit_batch (${BATCH_COLUMNS.join(', ')}) SELECT ${BATCH_COLUMNS.map((_, k) => `value ->> ${k}`).join(', ')} FROM json_each(?)`;
+const READ_BACK = `SELECT id, number, number_type FROM visits WHERE id IN (SELECT value FROM json_each(?))`;
+
 export class BulkVisitWriter {
-  private readonly sql = new Map<string, string>();
-  private prepared = new WeakMap<object, Map<string, SqliteStatement>>();
-  private readonly open = new Set<SqliteStatement>();
-
-  constructor(
-    private readonly allocator: NumberAllocator,
-    private readonly visits: VisitStore,
-  ) {}
+  constructor(private readonly allocator: NumberAllocator) {}
 
   /**
-   * Indexes of the visits that must take the per-visit path: the visitor already holds a
-   * number (same number, maybe the same visit), or asked twice in this batch (the second
-   * request must see the number the first one is given).
+   * New visits, in the batch's order; `undefined` for a visit the trigger left to the
+   * per-visit path (its visitor holds a number, or its pool ran dry in this batch).
+   * SQLite only: PostgreSQL keeps the per-visit path with FOR UPDATE SKIP LOCKED.
    */
-  async needsOneByOne(trx: Knex.Transaction, batch: PreparedVisit[], now: number): Promise<Set<number>> {
-    const slow = new Set<number>();
-    const asking = batch.flatMap((p, i) => (p.mayHold ? [{ i, visitorId: p.visit.visitorId }] : []));
-    if (asking.length === 0) return slow;
-    const ids = [...new Set(asking.map((a) => a.visitorId))];
-    const rows = (await this.run(
-      trx,
-      `held:${ids.length}`, () =>
-        `SELECT DISTINCT v.visitor_id AS visitor_id FROM tracking_numbers n JOIN visits v ON v.id = n.hold_visit_id ` +
-        `WHERE v.visitor_id IN (${list(ids.length)}) AND n.hold_until > ? AND n.active = ?`,
-      [...ids, now, true],
-    )) as { visitor_id: string }[];
-    const seen = new Set(rows.map((r) => r.visitor_id));
-    for (const a of asking) {
-      if (seen.has(a.visitorId)) slow.add(a.i);
-      seen.add(a.visitorId);
-    }
-    return slow;
-  }
-
-  /** New visits of visitors holding no number; results in the batch's order. */
-  async writeNew(trx: Knex.Transaction, batch: PreparedVisit[], now: number): Promise<ShownNumber[]> {
+  async write(query: BatchQuery, batch: PreparedVisit[], now: number): Promise<(ShownNumber | undefined)[]> {
     if (batch.length === 0) return [];
-    const shown: ShownNumber[] = [];
-    // By name: after a config reload one batch may carry two PoolConfig objects of one pool,
-    // and two SELECTs before the UPDATE would both return the same free numbers.
-    const wanting = new Map<string, { pool: PoolConfig; indexes: number[] }>();
-    const events: { pool: string; kind: PoolEventKind; visitId: string }[] = [];
-    batch.forEach((p, i) => {
-      const base = { visitId: p.visit.id, visitorId: p.visit.visitorId, pool: p.pool?.name ?? null, holdUntil: null };
-      if (!p.pool) {
-        const fixed = selectStaticNumber(p.cfg.numbers, p.facts);
-        shown.push({ ...base, type: fixed ? 'static' : 'none', number: fixed?.number ?? null });
-      } else if (p.isBot || p.rateLimited) {
-        events.push({ pool: p.pool.name, kind: p.isBot ? 'bot' : 'rate-limited', visitId: p.visit.id });
-        shown.push({ ...base, ...fallbackOf(p.pool) });
-      } else {
-        const w = wanting.get(p.pool.name) ?? { pool: p.pool, indexes: [] };
-        w.indexes.push(i);
-        wanting.set(p.pool.name, w);
-        shown.push({ ...base, type: 'none', number: null }); // decided below
+    const untilByPool = new Map<string, number>();
+    const rows = batch.map((p) => {
+      const decided = decidedInJs(p);
+      let until: number | null = null;
+      if (!decided && p.pool) {
+        until = untilByPool.get(p.pool.name) ?? firstHoldEnd(this.allocator.holdPolicy, p.pool, now);
+        untilByPool.set(p.pool.name, until);
       }
+      const record = { ...p.visit, poolName: p.pool?.name ?? null, number: decided?.number ?? null, numberType: decided?.type ?? 'none' };
+      return [...VISIT_COLUMNS.map(([field]) => record[field]), decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null];
     });
-
-    const taken: { pool: PoolConfig; ids: number[]; visitIds: string[]; until: number }[] = [];
-    const exhausted: number[] = [];
-    for (const { pool, indexes } of wanting.values()) {
-      const free = (await this.run(
-        trx,
-        'free', () =>
-          `SELECT id, number FROM tracking_numbers WHERE pool_name = ? AND kind = 'pool' AND active = ? ` +
-          `AND (hold_until IS NULL OR hold_until <= ?) ORDER BY free_since ASC, id ASC LIMIT ?`,
-        [pool.name, true, now, indexes.length],
-      )) as { id: number; number: string }[];
-      // Where a new hold ends: the same rule as NumberAllocator.allocate.
-      const until = firstHoldEnd(this.allocator.holdPolicy, pool, now);
-      const got = { pool, ids: [] as number[], visitIds: [] as string[], until };
-      indexes.forEach((i, k) => {
-        const n = free[k];
-        const s = shown[i];
-        if (!s) return;
-        if (!n) return void exhausted.push(i);
-        Object.assign(s, { type: 'dynamic', number: n.number, holdUntil: until });
-        got.ids.push(n.id);
-        got.visitIds.push(s.visitId);
-      });
-      if (got.ids.length > 0) taken.push(got);
-    }
-
-    await this.insertVisits(trx, batch, shown);
-    await this.insertHolds(trx, taken, now);
-    if (events.length > 0) {
-      await this.run(
-        trx,
-        `events:${events.length}`, () => `INSERT INTO pool_events (pool_name, kind, visit_id, held_count, at) VALUES ${placeholders(events.length, 5)}`,
-        events.flatMap((e) => [e.pool, e.kind, e.visitId, null, now]),
-      );
-    }
-    // The pool ran dry inside this batch: the allocator records the exhaustion and applies
-    // onExhausted (fallback or take-over) for each remaining visit, as it does one by one.
-    for (const i of exhausted) {
-      const p = batch[i];
-      const s = shown[i];
-      if (!p?.pool || !s) continue;
-      const a = await this.allocator.allocate(trx, p.pool, p.visit.id, now);
-      Object.assign(s, { type: a.type, number: a.number, holdUntil: a.holdUntil });
-      await this.visits.setShownNumber(trx, p.visit.id, { poolName: p.pool.name, number: a.number, numberType: a.type });
-    }
-    return shown;
-  }
-
-  private async insertVisits(trx: Knex.Transaction, batch: PreparedVisit[], shown: ShownNumber[]): Promise<void> {
-    const values: Knex.Value[] = [];
-    batch.forEach((p, i) => {
-      const s = shown[i];
-      const row = { ...p.visit, poolName: s?.pool ?? null, number: s?.number ?? null, numberType: s?.type ?? 'none' };
-      for (const [field] of VISIT_COLUMNS) values.push(row[field]);
+    await query('visit-batch', () => INSERT_BATCH, [JSON.stringify(rows)]);
+    const written = (await query('visit-batch-read', () => READ_BACK, [JSON.stringify(batch.map((p) => p.visit.id))])) as {
+      id: string;
+      number: string | null;
+      number_type: ShownNumberType;
+    }[];
+    const byId = new Map(written.map((w) => [w.id, w]));
+    return batch.map((p) => {
+      const w = byId.get(p.visit.id);
+      if (!w) return undefined;
+      const holdUntil = w.number_type === 'dynamic' ? (untilByPool.get(p.pool?.name ?? '') ?? null) : null;
+      return { visitId: w.id, visitorId: p.visit.visitorId, pool: p.pool?.name ?? null, type: w.number_type, number: w.number, holdUntil };
     });
-    const n = batch.length;
-    await this.run(
-      trx,
-      `visits:${n}`, () => `INSERT INTO visits (${VISIT_COLUMNS.map(([, c]) => c).join(', ')}) VALUES ${placeholders(n, VISIT_COLUMNS.length)}`,
-      values,
-    );
-    const pages = batch.filter((p) => p.visit.landingUrl);
-    if (pages.length === 0) return;
-    await this.run(
-      trx,
-      `pages:${pages.length}`, () => `INSERT INTO visit_pages (visit_id, url, seen_at) VALUES ${placeholders(pages.length, 3)}`,
-      pages.flatMap((p) => [p.visit.id, p.visit.landingUrl, p.visit.createdAt]),
-    );
-  }
-
-  /** Same writes as HoldStore.take(..., 'expired') for each taken number, in a few statements. */
-  private async insertHolds(trx: Knex.Transaction, taken: { pool: PoolConfig; ids: number[]; visitIds: string[]; until: number }[], now: number) {
-    const ids = taken.flatMap((t) => t.ids);
-    if (ids.length === 0) return;
-    // The previous holders' hold rows had ended (the numbers were free): close them as expired.
-    await this.run(
-      trx,
-      `close:${ids.length}`, () => `UPDATE number_holds SET ended_reason = 'expired' WHERE ended_reason IS NULL AND number_id IN (${list(ids.length)})`,
-      ids,
-    );
-    for (const t of taken) {
-      const n = t.ids.length;
-      await this.run(
-        trx,
-        `numbers:${n}`, () =>
-          `UPDATE tracking_numbers SET hold_until = ?, free_since = ?, hold_visit_id = CASE id ${'WHEN ? THEN ? '.repeat(n)}END ` +
-          `WHERE id IN (${list(n)})`,
-        [t.until, t.until, ...t.ids.flatMap((id, k) => [id, t.visitIds[k] ?? null]), ...t.ids],
-      );
-    }
-    const rows = taken.flatMap((t) => t.ids.map((id, k) => [id, t.visitIds[k] ?? null, now, t.until]));
-    await this.run(
-      trx,
-      `holds:${rows.length}`, () => `INSERT INTO number_holds (number_id, visit_id, held_from, held_until) VALUES ${placeholders(rows.length, 4)}`,
-      rows.flat(),
-    );
-  }
-
-  /**
-   * Runs one statement of the batch. Through knex, node-sqlite3 prepares every statement anew:
-   * a prepare and a step, each a trip to the driver's thread pool (and on a loaded machine each
-   * trip waits for a core). Kept prepared per connection, a statement costs one trip, which
-   * halves the wait of a batch. Batches above PREPARED_ROWS rows (rare: only under a burst)
-   * go through knex rather than keep a large prepared statement per size in memory.
-   */
-  private async run(trx: Knex.Transaction, key: string, build: () => string, params: Knex.Value[]): Promise<unknown[]> {
-    const rows = Number(key.split(':')[1] ?? 0);
-    const sql = this.text(key, build);
-    // Inside a transaction knex hands out the transaction's own connection (no new checkout).
-    const conn = rows <= PREPARED_ROWS ? ((await trx.client.acquireConnection()) as unknown) : null;
-    if (!isSqliteConnection(conn)) return (await trx.raw(sql, params)) as unknown[];
-    let stmts = this.prepared.get(conn);
-    if (!stmts) this.prepared.set(conn, (stmts = new Map()));
-    let stmt = stmts.get(key);
-    if (!stmt) {
-      stmt = await new Promise<SqliteStatement>((resolve, reject) => {
-        const s: SqliteStatement = conn.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
-      });
-      stmts.set(key, stmt);
-      this.open.add(stmt);
-    }
-    const ready = stmt;
-    return new Promise((resolve, reject) => ready.all(params, (err, result) => (err ? reject(err) : resolve(result))));
-  }
-
-  /**
-   * Finalizes the kept statements: SQLite refuses to close a connection that still has
-   * statements (SQLITE_BUSY), so the app calls this before destroying the database.
-   */
-  async close(): Promise<void> {
-    const all = [...this.open];
-    this.open.clear();
-    this.prepared = new WeakMap();
-    await Promise.all(all.map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
-  }
-
-  private text(key: string, build: () => string): string {
-    let sql = this.sql.get(key);
-    if (sql === undefined) {
-      sql = build();
-      this.sql.set(key, sql);
-    }
-    return sql;
   }
 }
 
-/** Largest row count whose statements are kept prepared (see BulkVisitWriter.run). */
-const PREPARED_ROWS = 64;
-
-interface SqliteStatement {
-  all(params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
-  finalize(cb: (err: Error | null) => void): void;
+/** What a visit shows when no pool number is at stake: a static number, the fallback, or nothing. */
+function decidedInJs(p: PreparedVisit): { type: ShownNumberType; number: string | null; event?: PoolEventKind } | null {
+  if (!p.pool) {
+    const fixed = selectStaticNumber(p.cfg.numbers, p.facts);
+    return fixed ? { type: 'static', number: fixed.number } : { type: 'none', number: null };
+  }
+  if (p.isBot || p.rateLimited) return { ...fallbackOf(p.pool), event: p.isBot ? 'bot' : 'rate-limited' };
+  return null;
 }
 
-interface SqliteConnection {
-  prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement;
-}
-
-function isSqliteConnection(c: unknown): c is SqliteConnection {
-  return typeof c === 'object' && c !== null && typeof (c as { prepare?: unknown }).prepare === 'function';
-}
-
-function fallbackOf(pool: PoolConfig): Pick<ShownNumber, 'type' | 'number'> {
+function fallbackOf(pool: PoolConfig): { type: ShownNumberType; number: string | null } {
   return pool.fallbackNumber ? { type: 'fallback', number: pool.fallbackNumber } : { type: 'none', number: null };
 }

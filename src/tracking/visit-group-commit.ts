@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
+import type { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import type { BulkVisitWriter } from './bulk-visit-writer.js';
 import type { NewVisitCommitter, PreparedVisit, ShownNumber } from './visit-service.js';
 
@@ -22,18 +23,23 @@ export interface VisitGroupCommitDeps {
   clock: Clock;
   logger: Logger;
   writer: BulkVisitWriter;
-  /** One visit the slow way, inside the batch's transaction (VisitService.startPrepared). */
+  hotPath: SqliteHotPath;
+  /** One visit the per-visit way, in its own transaction (VisitService.startPrepared). */
   startOne: (trx: Knex.Transaction, visit: PreparedVisit) => Promise<ShownNumber>;
   maxGroup?: number;
 }
 
 /**
  * Group commit for new visits on SQLite. SQLite has one connection and one writer, and each
- * statement through knex + node-sqlite3 costs 0.15-0.5 ms of round trip to the driver's thread
- * pool, so one transaction per visit caps the server at a few hundred visits a second. Visits
- * that arrive while a transaction runs wait in a queue; the next transaction takes all of them
- * (multi-row statements, see BulkVisitWriter), and each request is answered with its own
+ * statement through node-sqlite3 costs a round trip to the driver's thread pool, so one
+ * transaction per visit caps the server at a few hundred visits a second. Visits that arrive
+ * while a transaction runs wait in a queue; the next transaction takes all of them (one statement,
+ * see BulkVisitWriter), and each request is answered with its own
  * number only after that transaction has committed: nothing is shown that could be lost.
+ *
+ * The rare visits (a visitor who already holds a number, a pool that ran dry in this batch)
+ * then go through the per-visit path, together in one knex transaction right after the batch,
+ * so a repeat request in the same batch sees the number the first one was given.
  *
  * A failed transaction rolled everything back, so it is safe to try again: a failed batch of
  * several visits is retried one visit per transaction (same visit ids), so a request that
@@ -61,7 +67,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
 
   /** Before the database is destroyed (after the HTTP server stopped taking visits). */
   close(): Promise<void> {
-    return this.d.writer.close();
+    return this.d.hotPath.close();
   }
 
   private async drain(): Promise<void> {
@@ -79,56 +85,47 @@ export class VisitGroupCommit implements NewVisitCommitter {
   }
 
   private async commit(batch: Waiting[]): Promise<void> {
-    let shown: ShownNumber[];
+    let results: (ShownNumber | undefined)[] = [];
     try {
-      shown = await this.d.db.transaction((trx) => this.write(trx, batch.map((w) => w.visit)));
+      // One time for the whole batch: every hold of the batch starts at the same instant.
+      const now = this.d.clock.now();
+      const visits = batch.map((w) => this.restamp(w.visit, now));
+      results = await this.d.hotPath.withConnection((query) => this.d.writer.write(query, visits, now));
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]?.reject(err);
-        return;
-      }
       this.d.logger.warn({ err, visits: batch.length }, 'group commit of new visits failed; retrying them one by one');
-      for (const w of batch) {
-        try {
-          const [one] = await this.d.db.transaction((trx) => this.write(trx, [w.visit]));
-          if (one) w.resolve(one);
-          else w.reject(new Error('group commit returned no result for a visit'));
-        } catch (one) {
-          w.reject(one);
-        }
-      }
-      return;
     }
-    batch.forEach((w, i) => {
-      const s = shown[i];
+    const pending = batch.filter((w, i) => {
+      const s = results[i];
       if (s) w.resolve(s);
-      else w.reject(new Error('group commit returned no result for a visit'));
+      return !s;
     });
+    if (pending.length === 0) return;
+    if (results.length > 0 && pending.length > 1) {
+      // The batch committed; its rare per-visit cases share one transaction.
+      try {
+        const shown = await this.d.db.transaction(async (trx) => {
+          const out: ShownNumber[] = [];
+          for (const w of pending) out.push(await this.d.startOne(trx, this.restamp(w.visit)));
+          return out;
+        });
+        pending.forEach((w, k) => (shown[k] ? w.resolve(shown[k]) : w.reject(new Error('group commit returned no result for a visit'))));
+        return;
+      } catch (err) {
+        this.d.logger.warn({ err, visits: pending.length }, 'per-visit cases of a group commit failed; retrying them one by one');
+      }
+    }
+    for (const w of pending) {
+      try {
+        w.resolve(await this.d.db.transaction((trx) => this.d.startOne(trx, this.restamp(w.visit))));
+      } catch (err) {
+        w.reject(err);
+      }
+    }
   }
 
-  /** The whole batch inside one transaction; results in the batch's order. */
-  private async write(trx: Knex.Transaction, visits: PreparedVisit[]): Promise<ShownNumber[]> {
-    // One time for the whole batch, taken inside the transaction: every hold of the batch
-    // starts when numbers are actually decided, and no two requests see different "now"s.
-    const now = this.d.clock.now();
-    for (const v of visits) {
-      v.visit.createdAt = now;
-      v.visit.lastSeenAt = now;
-    }
-    const slow = await this.d.writer.needsOneByOne(trx, visits, now);
-    const results = new Array<ShownNumber | undefined>(visits.length);
-    const fast = visits.flatMap((v, i) => (slow.has(i) ? [] : [{ v, i }]));
-    const written = await this.d.writer.writeNew(trx, fast.map((f) => f.v), now);
-    fast.forEach((f, k) => (results[f.i] = written[k]));
-    // Visitors already holding a number (or asking twice in this batch) go through the usual
-    // path, after the batch's own holds are written so a repeat sees the first one's number.
-    for (const i of [...slow].sort((a, b) => a - b)) {
-      const v = visits[i];
-      if (v) results[i] = await this.d.startOne(trx, v);
-    }
-    return results.map((r, i) => {
-      if (!r) throw new Error(`group commit: visit ${visits[i]?.visit.id ?? i} got no result`);
-      return r;
-    });
+  private restamp(v: PreparedVisit, now = this.d.clock.now()): PreparedVisit {
+    v.visit.createdAt = now;
+    v.visit.lastSeenAt = now;
+    return v;
   }
 }

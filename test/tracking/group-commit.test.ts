@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import knex from 'knex';
 import { InvalidInputError } from '../../src/errors.js';
-import { BulkVisitWriter } from '../../src/tracking/bulk-visit-writer.js';
+import { SqliteHotPath } from '../../src/db/sqlite-hot-path.js';
+import { BulkVisitWriter, VISIT_BATCH_SETUP } from '../../src/tracking/bulk-visit-writer.js';
 import { HoldStore } from '../../src/tracking/hold-store.js';
 import { NumberAllocator } from '../../src/tracking/number-allocator.js';
 import { PoolEventStore } from '../../src/tracking/pool-event-store.js';
 import { VisitGroupCommit } from '../../src/tracking/visit-group-commit.js';
-import { VisitStore } from '../../src/tracking/visit-store.js';
 import { testLogger } from '../support/logger.js';
 import { assertHoldsConsistent, fireParallelVisits } from '../support/parallel-visits.js';
 import { tempDir } from '../support/temp.js';
@@ -45,13 +45,19 @@ describe('group commit of new visits (SQLite)', () => {
       { listen: true, dir },
     );
     f.app.db.on('query', (q: { sql: string }) => statements.push(q.sql));
-    // Count transactions (knex's db.transaction() opens each through its client): the batch
-    // statements themselves run prepared on the connection, not through knex's query events.
+    // Count transactions: knex's db.transaction() opens each through its client; the batch
+    // statements run prepared on the connection, not through knex's query events.
     const client = f.app.db.client as { transaction: (...args: unknown[]) => unknown };
     const open = client.transaction.bind(client);
     client.transaction = (...args: unknown[]) => {
       transactions += 1;
       return open(...args);
+    };
+    // The batch itself is one statement on the connection (SqliteHotPath): its own transaction.
+    const batchWork = SqliteHotPath.prototype.withConnection;
+    SqliteHotPath.prototype.withConnection = function (this: SqliteHotPath, ...args) {
+      transactions += 1;
+      return batchWork.apply(this, args) as never;
     };
   });
   after(() => f.close());
@@ -115,7 +121,7 @@ describe('group commit of new visits (SQLite)', () => {
       f.app.visits.startVisit({ url: CPC, visitorId: `other-${randomUUID()}` }),
       f.app.visits.startVisit({ url: `${CPC.replace('campaign=a', 'campaign=b')}`, visitorId }),
     ]);
-    assert.equal(transactions, 1, 'one transaction for the batch');
+    assert.equal(transactions, 2, 'one transaction for the batch, one for all its repeat requests (the per-visit path)');
     assert.equal(visitInserts(), 1, 'the new campaign\'s visit, inserted one by one after the batch');
     const mine = [same[0], same[1], same[2], same[4]];
     assert.equal(new Set(mine.map((s) => s?.number)).size, 1, 'the visitor kept one number');
@@ -161,14 +167,15 @@ describe('group commit of new visits (SQLite)', () => {
   });
 
   it('a database failure fails the batch; the next batch works again', async () => {
-    await f.app.db.schema.renameTable('visit_pages', 'visit_pages_away');
+    // Every write of a landing page fails, as a full disk or a broken file would.
+    await f.app.db.raw(`CREATE TRIGGER visit_pages_fail BEFORE INSERT ON visit_pages BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
     try {
       const failed = await Promise.allSettled([f.app.visits.startVisit({ url: CPC }), f.app.visits.startVisit({ url: CPC })]);
       assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
       const res = await fetch(`${f.url}/v1/visits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: CPC }) });
       assert.equal(res.status, 500);
     } finally {
-      await f.app.db.schema.renameTable('visit_pages_away', 'visit_pages');
+      await f.app.db.raw('DROP TRIGGER visit_pages_fail');
     }
     const after = await Promise.all([f.app.visits.startVisit({ url: CPC }), f.app.visits.startVisit({ url: CPC })]);
     assert.ok(after.every((s) => s.type === 'dynamic'));
@@ -182,7 +189,8 @@ describe('group commit of new visits (SQLite)', () => {
       db: f.app.db,
       clock: f.clock,
       logger: testLogger(),
-      writer: new BulkVisitWriter(allocator, new VisitStore()),
+      writer: new BulkVisitWriter(allocator),
+      hotPath: new SqliteHotPath(f.app.db, VISIT_BATCH_SETUP),
       startOne: (trx, p) => f.app.visits.startPrepared(trx, p),
     });
     const existing = await f.app.visits.startVisit({ url: CPC });
