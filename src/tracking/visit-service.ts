@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from './visit-id.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -98,8 +98,8 @@ export class VisitService {
     const cfg = this.d.config.current;
     const { source, facts, pool } = classifyPage(cfg.pools, input, 'body.url');
     const isBot = isBotUserAgent(input.userAgent);
-    const visitorId = input.visitorId ?? randomUUID();
-    const visit = newVisitRecord(randomUUID(), visitorId, input, source, facts, isBot, now);
+    const visitorId = input.visitorId ?? timeOrderedUuid();
+    const visit = newVisitRecord(timeOrderedUuid(), visitorId, input, source, facts, isBot, now);
     const rateLimited = input.rateLimited === true;
     const mayHold = pool !== undefined && !isBot && !rateLimited && input.visitorId !== undefined;
     return { cfg, source, facts, pool: pool ?? null, isBot, rateLimited, mayHold, visit };
