@@ -37,9 +37,20 @@ export function normaliseDialledNumber(user: string, defaultCountry?: CountryCod
 
 /** National formatting for display (`8 (495) 111-22-33`, `(415) 555-0100`). */
 export function formatNational(number: string): string {
-  const parsed = parsePhoneNumberFromString(number);
-  return parsed ? parsed.formatNational() : number;
+  // Every new visit's answer shows a tracking number this way, and libphonenumber's parse and
+  // format cost more than the rest of the answer; the numbers shown are the configured few.
+  let display = nationalDisplay.get(number);
+  if (display === undefined) {
+    const parsed = parsePhoneNumberFromString(number);
+    display = parsed ? parsed.formatNational() : number;
+    if (nationalDisplay.size >= NATIONAL_DISPLAY_MAX) nationalDisplay.clear();
+    nationalDisplay.set(number, display);
+  }
+  return display;
 }
+
+const nationalDisplay = new Map<string, string>();
+const NATIONAL_DISPLAY_MAX = 50_000;
 
 export function formatInternational(number: string): string {
   const parsed = parsePhoneNumberFromString(number);
