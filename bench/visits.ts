@@ -25,7 +25,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
-const POOL_SIZE = 2000;
+const POOL_SIZE = 6000;
 // Virtual time runs 60x faster: a 1-minute hold ends after one real second, so every request
 // finds a free number and measures a real allocation (a hold, a hold row, a visit row).
 const SPEED = 60;
