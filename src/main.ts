@@ -41,6 +41,7 @@ import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-str
 import { BulkVisitWriter, VISIT_BATCH_SETUP } from './tracking/bulk-visit-writer.js';
 import { VisitGroupCommit } from './tracking/visit-group-commit.js';
 import { SqliteHotPath } from './db/sqlite-hot-path.js';
+import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { VisitService } from './tracking/visit-service.js';
 import { VisitStore } from './tracking/visit-store.js';
 import { SnippetBuilder } from './snippet/snippet-builder.js';
@@ -269,6 +270,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   let started = false;
   let journalTimer: NodeJS.Timeout | undefined;
+  const checkpointer = WalCheckpointer.appliesTo(db) ? new WalCheckpointer(db, logger.child({ component: 'database' })) : undefined;
   return {
     config,
     logger,
@@ -292,6 +294,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     async start(opts = {}) {
       const migrated = await migrateToLatest(db);
       if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+      await checkpointer?.start();
       await numberSync.sync(config.current);
       // Records journaled while the database was down in an earlier run.
       await calls.importJournal();
@@ -325,6 +328,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         await outbox.stop();
       }
       await groupCommit?.close();
+      await checkpointer?.stop();
       clearInterval(journalTimer);
       await calls.flush();
       await db.destroy();

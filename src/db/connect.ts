@@ -22,7 +22,8 @@ export function createDatabase(cfg: CalltrackConfig['database'], baseDir = proce
     return knex({ client: 'pg', connection: cfg.connection, pool: { min: cfg.pool.min, max: cfg.pool.max } });
   }
 
-  const filename = path.resolve(baseDir, cfg.filename);
+  // ':memory:' is SQLite's name for a private in-memory database, not a file to resolve.
+  const filename = cfg.filename === ':memory:' ? cfg.filename : path.resolve(baseDir, cfg.filename);
   if (filename !== ':memory:') mkdirSync(path.dirname(filename), { recursive: true });
   const busyTimeout = cfg.busyTimeoutMs;
   return knex({
