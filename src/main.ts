@@ -10,7 +10,7 @@ import { CallStore } from './calls/call-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { LiveConfig } from './config/live-config.js';
 import type { CalltrackConfig } from './config/schema.js';
-import { createDatabase, databaseClient, describeDatabase, type Database } from './db/connect.js';
+import { createDatabase, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { CallAdminService } from './calls/call-admin-service.js';
 import { LiveCallsService } from './calls/live-calls.js';
@@ -24,28 +24,18 @@ import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } 
 import { OutboxCallEventSink } from './integrations/outbox-sink.js';
 import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
-import { TrackingAttributor } from './tracking/attributor.js';
-import { CallHistory } from './tracking/call-history.js';
-import { HoldStore } from './tracking/hold-store.js';
-import { NumberAllocator } from './tracking/number-allocator.js';
 import { passThroughMedia, type MediaPathFactory } from './sip/media-path.js';
 import { SipApp } from './sip/sip-app.js';
 import { SipMetrics } from './sip/sip-metrics.js';
 import type { CallAttributor } from './tracking/attribution-types.js';
-import { NumberStore } from './tracking/number-store.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
-import { PoolEventStore } from './tracking/pool-event-store.js';
-import { PoolHealthService, VisitDetailsService } from './tracking/tracking-views.js';
 import { PoolReportService } from './tracking/pool-report.js';
+import type { TrackingAttributor } from './tracking/attributor.js';
 import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
-import { BulkVisitWriter, VISIT_BATCH_SETUP } from './tracking/bulk-visit-writer.js';
-import { VisitGroupCommit } from './tracking/visit-group-commit.js';
-import { SqliteHotPath } from './db/sqlite-hot-path.js';
+import { buildTrackingFeature } from './tracking/tracking-feature.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { VisitService } from './tracking/visit-service.js';
-import { VisitStore } from './tracking/visit-store.js';
 import { SnippetBuilder } from './snippet/snippet-builder.js';
-import { SnippetVisitService } from './snippet/snippet-visits.js';
 import { packageVersion } from './version.js';
 import { ampRoutes } from './web/amp-routes.js';
 import { adminApi } from './web/admin-api.js';
@@ -138,43 +128,13 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const db = overrides.db ?? createDatabase(cfg.database, overrides.baseDir);
   const health = new HealthRegistry();
 
-  const numberStore = new NumberStore();
-  const numberSync = new NumberSyncService(db, numberStore, clock, logger.child({ component: 'numbers' }));
-  const holdStore = new HoldStore();
-  const visitStore = new VisitStore();
-  const poolEvents = new PoolEventStore();
-  const callHistory = new CallHistory();
-  // Several calltrack nodes may share one PostgreSQL database: lock rows while allocating.
-  const lockRows = databaseClient(db) === 'pg';
-  const strategy = overrides.strategy ?? PRODUCT_STRATEGY;
-  const allocator = new NumberAllocator(holdStore, poolEvents, lockRows, strategy.hold);
-  // SQLite: new visits are group-committed (one transaction for all that arrive while one
-  // runs). PostgreSQL keeps a transaction per visit, with SKIP LOCKED across nodes.
-  const groupCommit = lockRows
-    ? undefined
-    : new VisitGroupCommit({
-        db,
-        clock,
-        logger: logger.child({ component: 'visits' }),
-        writer: new BulkVisitWriter(allocator),
-        hotPath: new SqliteHotPath(db, VISIT_BATCH_SETUP),
-        startOne: (trx, prepared) => visits.startPrepared(trx, prepared),
-      });
-  const visits: VisitService = new VisitService({
+  const { numberSync, visits, groupCommit, attributor, snippetVisits, poolReports, poolHealth, visitDetails } = buildTrackingFeature({
     db,
     config,
     clock,
-    logger: logger.child({ component: 'visits' }),
-    visits: visitStore,
-    numbers: numberStore,
-    holds: holdStore,
-    allocator,
-    lockRows,
-    groupCommit,
+    logger,
+    strategy: overrides.strategy ?? PRODUCT_STRATEGY,
   });
-  const attributor = new TrackingAttributor({ db, config, numbers: numberStore, holds: holdStore, visits: visitStore, calls: callHistory, strategy });
-  const snippetVisits = new SnippetVisitService({ db, config, clock, visits, events: poolEvents, holds: holdStore });
-  const poolReports = new PoolReportService({ db, config, clock, numbers: numberStore, holds: holdStore, events: poolEvents, calls: callHistory });
 
   const callStore = new CallStore();
   const outboxStore = new OutboxStore();
@@ -261,8 +221,8 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
         calls: callAdmin,
         live: new LiveCallsService(db, config, clock),
         daily: new SourceDailyService(db, config),
-        pools: new PoolHealthService({ db, config, clock, reports: poolReports, holds: holdStore }),
-        visits: new VisitDetailsService(db, visitStore),
+        pools: poolHealth,
+        visits: visitDetails,
         links,
       }),
     ],
