@@ -19,7 +19,12 @@ export async function resolveRecordingFile(
   recordingDir: string,
 ): Promise<RecordingFile> {
   if (call.recordingStatus !== 'saved' || !call.recordingPath) {
-    const why = call.recordingStatus ? `its recording is ${call.recordingStatus}` : 'it was not recorded';
+    const why =
+      call.recordingStatus === 'recording'
+        ? 'the call is still being recorded; the file can be played once the call has ended'
+        : call.recordingStatus
+          ? `its recording is ${call.recordingStatus}`
+          : 'it was not recorded';
     throw new NotFoundError(`call ${call.id} has no recording: ${why}`);
   }
   const missing = new NotFoundError(`call ${call.id}: the recording file is missing from media.recording.dir`);

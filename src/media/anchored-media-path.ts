@@ -141,7 +141,7 @@ export class AnchoredMediaPath {
   }
 
   /** Both parties talk: start recording (stereo, caller left) under dir/YYYY/MM/DD/<call id>.wav. */
-  async connected(): Promise<void> {
+  async connected(): Promise<RecordingOutcome | void> {
     const { policy } = this.call;
     if (!this.epA || !this.anchored || !policy.record || this.unavailable) return;
     const loc = recordingLocation(this.deps.dirs, this.call.callId, this.call.startedAt);
@@ -152,6 +152,7 @@ export class AnchoredMediaPath {
     try {
       await this.deps.port.startRecording(this.epA, { path: loc.freeswitch, stereo: policy.stereo });
       this.location = loc;
+      return outcome('recording', null, loc.relative);
     } catch (err) {
       this.unavailable = errorMessage(err);
       this.deps.logger.warn({ err: this.unavailable }, 'recording could not be started; the call goes on unrecorded');

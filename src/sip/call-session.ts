@@ -198,7 +198,8 @@ export class CallSession {
     this.publish('call.answered');
     this.relay = new DialogRelay(caller, target, this.media!, this.logger);
     if (this.cancel.by === 'system') this.relay.hangUp();
-    await this.media!.connected().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'media step after answer failed; the call goes on'));
+    const recording = await this.media!.connected().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'media step after answer failed; the call goes on'));
+    if (recording) this.update(recording);
     const hangupBy = await this.relay.ended;
     await this.finalize({ status: 'answered', sipCode: 200, hangupBy });
   }

@@ -34,8 +34,11 @@ export interface MediaPath {
   ringback?(): void;
   /** The media server dropped the call's media by itself (crash, media timeout). */
   onMediaLost?(listener: (reason: string) => void): void;
-  /** Both legs are up: the place to start recording. */
-  connected(): Promise<void>;
+  /**
+   * Both legs are up: the place to start recording. Resolves with the recording columns while
+   * the call lasts (status 'recording' and the file), so the live row shows the call is recorded.
+   */
+  connected(): Promise<MediaOutcome | void>;
   /**
    * A re-INVITE from one side. `relay` sends the offer to the other side and resolves with its
    * answer; pass-through uses it, an anchored path answers from its own endpoint instead.

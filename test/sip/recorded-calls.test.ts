@@ -45,6 +45,9 @@ describe('calls anchored and recorded in FreeSWITCH (real drachtio-srf + drachti
     assert.equal(epA.vars.RECORD_STEREO, 'true');
     assert.match(epA.recording ?? '', /\/rec\/2026\/11\/23\/[0-9a-f-]{36}\.wav$/);
     assert.ok(path.isAbsolute(epA.recording ?? ''));
+    // While the call lasts, its row (the dashboard's live calls, the admin API) says it is being recorded.
+    const live = await m.h.rowWhen(caller.callId, (r) => r.recordingStatus !== null);
+    assert.deepEqual({ s: live.recordingStatus, path: live.recordingPath, ended: live.endedAt }, { s: 'recording', path: `2026/11/23/${live.id}.wav`, ended: null });
 
     m.h.clock.advance(42_000);
     assert.equal(statusOf(await caller.bye()), 200);
