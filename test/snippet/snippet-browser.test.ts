@@ -16,7 +16,9 @@ describe('snippet in Chromium: number swapping, navigation, pings', () => {
   let stack: SnippetStack;
   let browser: Browser;
   before(async () => {
-    [stack, browser] = await Promise.all([
+    // The browser first: if it cannot start, nothing else is running that after() could not stop.
+    browser = await launchChromium();
+    [stack] = await Promise.all([
       snippetStack(
         {
           snippet: { siteNumbers: ['8 800 555-35-35'] },
@@ -33,7 +35,6 @@ describe('snippet in Chromium: number swapping, navigation, pings', () => {
           return undefined;
         },
       ),
-      launchChromium(),
     ]);
   });
   after(async () => {

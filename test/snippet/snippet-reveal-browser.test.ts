@@ -27,7 +27,9 @@ describe('snippet in Chromium: reveal on click, API down or slow', () => {
   let proxy: ApiProxy;
   let browser: Browser;
   before(async () => {
-    [stack, browser] = await Promise.all([
+    // The browser first: if it cannot start, nothing else is running that after() could not stop.
+    browser = await launchChromium();
+    [stack] = await Promise.all([
       snippetStack(
         {
           pools: [
@@ -43,7 +45,6 @@ describe('snippet in Chromium: reveal on click, API down or slow', () => {
           return undefined;
         },
       ),
-      launchChromium(),
     ]);
     proxy = await new ApiProxy(stack.api).start();
   });

@@ -24,7 +24,9 @@ describe('dashboard in headless Chromium against the real server', () => {
   const dir = tempDir();
 
   before(async () => {
-    [fx, browser] = await Promise.all([startDashboardServer(dir), launchChromium()]);
+    // The browser first: if it cannot start, nothing else is running that after() could not stop.
+    browser = await launchChromium();
+    fx = await startDashboardServer(dir);
     const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT.timeout);
