@@ -10,6 +10,12 @@ import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 /** What the batch row carries besides the visit's own columns. */
 const EXTRA = ['wants_number', 'may_hold', 'hold_until', 'now', 'event_kind'] as const;
 const BATCH_COLUMNS = [...VISIT_COLUMNS.map(([, c]) => c), ...EXTRA];
+/** Where the columns decided at write time sit in a batch row. */
+const AT = {
+  poolName: VISIT_COLUMNS.findIndex(([f]) => f === 'poolName'),
+  number: VISIT_COLUMNS.findIndex(([f]) => f === 'number'),
+  numberType: VISIT_COLUMNS.findIndex(([f]) => f === 'numberType'),
+};
 
 /**
  * The group commit's write (VisitGroupCommit) as one statement: the batch goes to SQLite as a
@@ -92,8 +98,12 @@ export class BulkVisitWriter {
         until = untilByPool.get(p.pool.name) ?? firstHoldEnd(this.allocator.holdPolicy, p.pool, now);
         untilByPool.set(p.pool.name, until);
       }
-      const record = { ...p.visit, poolName: p.pool?.name ?? null, number: decided?.number ?? null, numberType: decided?.type ?? 'none' };
-      return [...VISIT_COLUMNS.map(([field]) => record[field]), decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null];
+      const row: unknown[] = VISIT_COLUMNS.map(([field]) => p.visit[field]);
+      row[AT.poolName] = p.pool?.name ?? null;
+      row[AT.number] = decided?.number ?? null;
+      row[AT.numberType] = decided?.type ?? 'none';
+      row.push(decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null);
+      return row;
     });
     const stored = (await query('visit-batch', () => INSERT_BATCH, [JSON.stringify(rows)])) as {
       id: string;

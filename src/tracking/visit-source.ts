@@ -58,35 +58,51 @@ const SOCIAL_NETWORKS: [RegExp, string][] = [
 
 export const DIRECT = { source: '(direct)', medium: '(none)' } as const;
 
-/** Parses the landing URL (must be http/https) and classifies the visit. */
-export function classifyVisit(landingUrl: URL, referrer: string | null | undefined): VisitSource {
-  const q = landingUrl.searchParams;
-  const param = (name: string) => {
-    const v = q.get(name)?.trim();
-    return v ? v.slice(0, 255) : null;
-  };
-  const raw = {
-    siteHost: landingUrl.hostname.toLowerCase(),
-    path: landingUrl.pathname,
-    utmSource: param('utm_source'),
-    utmMedium: param('utm_medium'),
-    utmCampaign: param('utm_campaign'),
-    utmTerm: param('utm_term'),
-    utmContent: param('utm_content'),
-    gclid: param('gclid'),
-    yclid: param('yclid'),
-    fbclid: param('fbclid'),
-  };
-  const tags = { campaign: raw.utmCampaign, term: raw.utmTerm, content: raw.utmContent };
-  if (raw.utmSource) return { ...raw, ...tags, source: raw.utmSource, medium: raw.utmMedium ?? '(not set)' };
-  const byEvidence = clickIdSource(raw) ?? referrerSource(referrer, raw.siteHost);
-  return { ...raw, ...tags, ...byEvidence, medium: raw.utmMedium ?? byEvidence.medium };
+/** A query parameter as kept on the visit: trimmed, at most 255 characters, empty as null. */
+function param(q: URLSearchParams, name: string): string | null {
+  const v = q.get(name)?.trim();
+  return v ? v.slice(0, 255) : null;
 }
 
-function clickIdSource(raw: { gclid: string | null; yclid: string | null; fbclid: string | null }) {
-  if (raw.gclid) return { source: 'google', medium: 'cpc' };
-  if (raw.yclid) return { source: 'yandex', medium: 'cpc' };
-  if (raw.fbclid) return { source: 'facebook', medium: 'paid-social' };
+/** Parses the landing URL (must be http/https) and classifies the visit. */
+export function classifyVisit(landingUrl: URL, referrer: string | null | undefined): VisitSource {
+  // Runs for every new visit: one object literal, no per-call closures or spreads.
+  const q = landingUrl.searchParams;
+  const siteHost = landingUrl.hostname.toLowerCase();
+  const utmSource = param(q, 'utm_source');
+  const utmMedium = param(q, 'utm_medium');
+  const gclid = param(q, 'gclid');
+  const yclid = param(q, 'yclid');
+  const fbclid = param(q, 'fbclid');
+  const evidence = utmSource
+    ? { source: utmSource, medium: utmMedium ?? '(not set)' }
+    : (clickIdSource(gclid, yclid, fbclid) ?? referrerSource(referrer, siteHost));
+  const utmCampaign = param(q, 'utm_campaign');
+  const utmTerm = param(q, 'utm_term');
+  const utmContent = param(q, 'utm_content');
+  return {
+    siteHost,
+    path: landingUrl.pathname,
+    utmSource,
+    utmMedium,
+    utmCampaign,
+    utmTerm,
+    utmContent,
+    gclid,
+    yclid,
+    fbclid,
+    source: evidence.source,
+    medium: utmMedium ?? evidence.medium,
+    campaign: utmCampaign,
+    term: utmTerm,
+    content: utmContent,
+  };
+}
+
+function clickIdSource(gclid: string | null, yclid: string | null, fbclid: string | null) {
+  if (gclid) return { source: 'google', medium: 'cpc' };
+  if (yclid) return { source: 'yandex', medium: 'cpc' };
+  if (fbclid) return { source: 'facebook', medium: 'paid-social' };
   return null;
 }
 
