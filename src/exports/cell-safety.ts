@@ -14,14 +14,17 @@ import { InvalidInputError } from '../errors.js';
  * Only text is touched: numeric cells (talk seconds) and times this code formats never start
  * with those characters.
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
 export function neutraliseCell(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return isFormulaLike(value) ? `'${value}` : value;
 }
 
+/**
+ * `=` `+` `-` `@`, tab or CR first. Char codes, not a regular expression: this runs for most
+ * cells of a million-row export, where the expression cost several times more.
+ */
 export function isFormulaLike(value: string): boolean {
-  return FORMULA_START.test(value);
+  const c = value.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 }
 
 /** A delimiter as users type it: `,` `;` `|`, or the words `tab` / `\t`. */
