@@ -31,14 +31,17 @@ export function isFormulaLike(value: string): boolean {
 export function parseDelimiter(text: string | undefined): string {
   if (text === undefined || text === '') return ',';
   const value = text === 'tab' || text === '\\t' ? '\t' : text;
-  if (value.length !== 1 || value === '"' || value === '\n' || value === '\r' || value === "'") {
-    return invalidDelimiter(text);
-  }
+  if (value.length !== 1 || NOT_DELIMITERS.includes(value)) return invalidDelimiter(text);
   return value;
 }
 
+// Quotes and line breaks are CSV's own; `-`, `\` and `]` break the character class d3-dsv builds
+// from the delimiter to decide which cells to quote (it would throw or quote wrongly).
+const NOT_DELIMITERS = ['"', "'", '\n', '\r', '-', '\\', ']'];
+
 function invalidDelimiter(text: string): never {
-  throw new InvalidInputError(`delimiter: "${text}" must be one character such as "," or ";" (or "tab"), and not a quote`, {
-    field: 'delimiter',
-  });
+  throw new InvalidInputError(
+    `delimiter: "${text}" must be one character such as "," or ";" (or "tab"), and not a quote, a line break, "-", "\\" or "]"`,
+    { field: 'delimiter' },
+  );
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { dsvFormat } from 'd3-dsv';
 import type { Knex } from 'knex';
 import type { CallFilter } from '../calls/call-filter.js';
 import { isSqlite, streamCallRows, streamCallValueBatches } from '../calls/call-queries.js';
@@ -22,8 +22,9 @@ export interface CallExportRequest {
  * string, pulled at the pace of the consumer (a file or an HTTP response), so memory stays flat
  * however many calls there are. Destroying the result stops the reads.
  *
- * (One stringify call per batch rather than a record-per-write stream: the per-record stream
- * machinery cost more CPU than the CSV encoding itself.)
+ * CSV encoding is d3-dsv's: per cell one regular-expression test (quote the cell when it holds
+ * the delimiter, a double quote or a line break). csv-stringify, used before, cost ~6.5 µs per
+ * row, more than the whole per-row budget of a million-row export.
  */
 export function exportCallsCsv(db: Knex, req: CallExportRequest): Readable {
   return Readable.from(chunks(db, req), { objectMode: false, highWaterMark: 64 * 1024 });
@@ -36,18 +37,18 @@ const BATCH_ROWS = 100;
 
 async function* chunks(db: Knex, req: CallExportRequest): AsyncGenerator<string> {
   const { format, onProgress } = req;
-  const csv = { delimiter: req.delimiter, quoted_match: /^\s|\s$/ };
-  yield stringify([...format.preamble, [...format.header]], { ...csv, bom: req.bom });
+  const csv = dsvFormat(req.delimiter);
+  yield `${req.bom ? '\uFEFF' : ''}${csv.formatRows([...format.preamble, [...format.header]])}\n`;
   let read = 0;
   for await (const rows of exportRowBatches(db, req.filter)) {
-    const records: string[][] = [];
+    let text = '';
     for (const row of rows) {
       const cells = format.row(row);
-      if (cells) records.push(cells);
+      if (cells) text += `${csv.formatRow(cells)}\n`;
     }
     if (onProgress && Math.floor((read + rows.length) / 1000) > Math.floor(read / 1000)) onProgress(read + rows.length);
     read += rows.length;
-    if (records.length > 0) yield stringify(records, csv);
+    if (text !== '') yield text;
   }
   onProgress?.(read);
 }
