@@ -112,7 +112,10 @@ export async function* streamCallValueBatches(
   const first = order(applyCallFilter(select(q(CALLS_TABLE)), filter)).toSQL().toNative();
   const { from: _from, ...afterCursor } = filter;
   const next = compileFromCursor(q, (qb) => order(applyCallFilter(select(qb), afterCursor)));
-  const run = (sql: string, bindings: readonly unknown[]) => q.raw(sql, bindings as Knex.RawBinding[]) as unknown as Promise<{ r: string }[]>;
+  // `.then` once, here: a knex query runs anew on every `.then`, so awaiting the builder itself
+  // after the `.catch` below would run each read-ahead twice.
+  const run = (sql: string, bindings: readonly unknown[]): Promise<{ r: string }[]> =>
+    q.raw(sql, bindings as Knex.RawBinding[]).then((rows: { r: string }[]) => rows);
 
   let pending = run(first.sql, first.bindings);
   for (;;) {
