@@ -1,4 +1,4 @@
-import { recordingUrl } from '../calls/call-json.js';
+import { recordingUrlWriter } from '../calls/call-json.js';
 import { isTargetCall, type TargetCallRules } from '../calls/target-call.js';
 import { neutraliseCell } from './cell-safety.js';
 import type { ExportRow } from './export-row.js';
@@ -33,6 +33,7 @@ export function callCellWriter(ctx: ColumnContext, raw: boolean): (call: ExportR
   const num = (n: number | null) => (n === null ? '' : String(n));
   const seconds = (s: number | null) => (s === null ? '' : String(Math.round(s)));
   const flag = (b: boolean | null) => (b === null ? '' : b ? '1' : '0');
+  const recordingUrl = recordingUrlWriter(ctx.publicUrl);
   return (c) => [
     guard(c.id),
     time(c.startedAt),
@@ -63,6 +64,6 @@ export function callCellWriter(ctx: ColumnContext, raw: boolean): (call: ExportR
     flag(c.firstCall),
     flag(isTargetCall(c, ctx.rules)),
     guard(c.tags.join(', ')),
-    text(recordingUrl(c, ctx.publicUrl)),
+    text(recordingUrl(c)),
   ];
 }
