@@ -120,17 +120,17 @@ export async function* streamCallValueBatches(
   let pending = run(first.sql, first.bindings);
   for (;;) {
     const rows = await pending;
-    const values = rows.map((row) => JSON.parse(row.r) as unknown[]);
-    const last = values[values.length - 1];
-    if (rows.length < batchSize || last === undefined) {
-      if (values.length > 0) yield values;
-      return;
+    // The next batch is asked for before this one is parsed (its key is the last row's).
+    const last = rows.length === batchSize ? rows[rows.length - 1] : undefined;
+    if (last) {
+      const key = JSON.parse(last.r) as unknown[];
+      pending = run(next.sql, next.bindings(Number(key[1]), String(key[0])));
+      // Should the consumer stop early, a failure of the read-ahead has no one to go to; otherwise
+      // it surfaces at the `await` above.
+      pending.catch(() => undefined);
     }
-    pending = run(next.sql, next.bindings(Number(last[1]), String(last[0])));
-    // Should the consumer stop early, a failure of the read-ahead has no one to go to; otherwise
-    // it surfaces at the `await` above.
-    pending.catch(() => undefined);
-    yield values;
+    if (rows.length > 0) yield rows.map((row) => JSON.parse(row.r) as unknown[]);
+    if (!last) return;
   }
 }
 
