@@ -33,8 +33,13 @@ export interface CallJson {
  * Fetching it needs the admin token, like every admin endpoint.
  */
 export function recordingUrl(call: Pick<CallRecord, 'id' | 'recordingStatus'>, publicUrl: string | undefined): string | null {
-  if (call.recordingStatus !== 'saved') return null;
-  return absoluteUrl(publicUrl, `/v1/calls/${encodeURIComponent(call.id)}/recording`);
+  return recordingUrlWriter(publicUrl)(call);
+}
+
+/** recordingUrl with the address prefix worked out once (an export writes one per row). */
+export function recordingUrlWriter(publicUrl: string | undefined): (call: Pick<CallRecord, 'id' | 'recordingStatus'>) => string | null {
+  const calls = absoluteUrl(publicUrl, '/v1/calls/');
+  return (call) => (call.recordingStatus === 'saved' ? `${calls}${encodeURIComponent(call.id)}/recording` : null);
 }
 
 /** `path` under `http.publicUrl` when it is set (links that leave calltrack must be absolute). */

@@ -76,32 +76,83 @@ export interface StreamOptions {
 }
 
 export async function* streamCalls(q: Executor, filter: CallFilter, opts: StreamOptions = {}): AsyncGenerator<CallRecord> {
-  if (opts.columns && (q.client as { config: { client: string } }).config.client === 'sqlite3') {
-    yield* streamCallsPacked(q, filter, readColumns(opts.columns), opts.batchSize ?? 500);
+  if (opts.columns && isSqlite(q)) {
+    const columns = readColumns(opts.columns);
+    const toCall = valuesToCallMapper(columns);
+    for await (const batch of streamCallValueBatches(q, filter, columns, opts.batchSize ?? 500)) yield* batch.map(toCall);
     return;
   }
   for await (const row of streamCallRows(q, filter, opts)) yield rowToCall(row);
 }
 
 /**
- * SQLite: each row comes back as ONE text column, `json_array(col, ...)`, parsed with
- * JSON.parse. node-sqlite3 builds a JS object per row through N-API, one property at a time
- * (~26 µs for 45 columns, most of an export's CPU); JSON.parse of the same values costs a
- * fraction. JSON keeps what the row mapper needs: integers, reals, NULL and text (tags stay
- * their TEXT). PostgreSQL keeps the object path (its driver parses text rows already).
+ * SQLite only: every matching row as an array of `columns` values (in that order; put `id` and
+ * `started_at` first, the keyset needs them), oldest first, one array of arrays per batch.
+ *
+ * Each row comes back as ONE text column, `json_array(col, ...)`, parsed with JSON.parse:
+ * node-sqlite3 builds a JS object per row through N-API, one property at a time (~26 µs for 45
+ * columns, most of an export's CPU); JSON.parse of the same values costs a fraction. JSON keeps
+ * integers, reals, NULL and text (tags stay their TEXT). PostgreSQL keeps the object path (its
+ * driver parses text rows already).
+ *
+ * Read-ahead: the next batch is requested as soon as the current one has arrived, so SQLite
+ * works on the libuv thread pool while the caller formats this batch on the main thread. The two
+ * statements (first batch, next batch from a cursor) are compiled once, not rebuilt by knex for
+ * every batch.
  */
-async function* streamCallsPacked(q: Executor, filter: CallFilter, columns: readonly string[], batchSize: number): AsyncGenerator<CallRecord> {
-  const toCall = valuesToCallMapper(columns);
-  const packed = q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns);
-  const select = (qb: Knex.QueryBuilder) => qb.select(packed);
-  const batches = keysetBatches(q, filter, batchSize, select, (row: { r: string }) => keyOf(JSON.parse(row.r) as unknown[]));
-  for await (const rows of batches) {
-    for (const row of rows) yield toCall(JSON.parse(row.r) as unknown[]);
+export async function* streamCallValueBatches(
+  q: Executor,
+  filter: CallFilter,
+  columns: readonly string[],
+  batchSize: number,
+): AsyncGenerator<unknown[][]> {
+  if (columns[0] !== 'id' || columns[1] !== 'started_at') throw new Error('streamCallValueBatches: columns must start with id, started_at');
+  const select = (qb: Knex.QueryBuilder) => qb.select(q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns));
+  const order = (qb: Knex.QueryBuilder) => qb.orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(batchSize);
+  const first = order(applyCallFilter(select(q(CALLS_TABLE)), filter)).toSQL().toNative();
+  const { from: _from, ...afterCursor } = filter;
+  const next = compileFromCursor(q, (qb) => order(applyCallFilter(select(qb), afterCursor)));
+  // `.then` once, here: a knex query runs anew on every `.then`, so awaiting the builder itself
+  // after the `.catch` below would run each read-ahead twice.
+  const run = (sql: string, bindings: readonly unknown[]): Promise<{ r: string }[]> =>
+    q.raw(sql, bindings as Knex.RawBinding[]).then((rows: { r: string }[]) => rows);
+
+  let pending = run(first.sql, first.bindings);
+  for (;;) {
+    const rows = await pending;
+    // The next batch is asked for before this one is parsed (its key is the last row's).
+    const last = rows.length === batchSize ? rows[rows.length - 1] : undefined;
+    if (last) {
+      const key = JSON.parse(last.r) as unknown[];
+      pending = run(next.sql, next.bindings(Number(key[1]), String(key[0])));
+      // Should the consumer stop early, a failure of the read-ahead has no one to go to; otherwise
+      // it surfaces at the `await` above.
+      pending.catch(() => undefined);
+    }
+    if (rows.length > 0) yield rows.map((row) => JSON.parse(row.r) as unknown[]);
+    if (!last) return;
   }
 }
 
-/** `readColumns` puts id and started_at first. */
-const keyOf = (values: unknown[]): [number, string] => [Number(values[1]), String(values[0])];
+// Markers for the cursor's bindings, replaced by the cursor's values at each batch.
+const CURSOR_TIME = '\u0000cursor-started-at';
+const CURSOR_ID = '\u0000cursor-id';
+
+/**
+ * The statement for the batch after a cursor. The cursor's time is the one lower time bound
+ * (given both `started_at >= from` and the cursor, SQLite started the index scan at `from` and
+ * filtered the rows already read, making the export quadratic); the row value then skips the
+ * ties already written. Rows before the cursor are all at or after `from`, so `from` adds nothing.
+ */
+function compileFromCursor(q: Executor, build: (qb: Knex.QueryBuilder) => Knex.QueryBuilder) {
+  const qb = q(CALLS_TABLE).where('started_at', '>=', CURSOR_TIME).whereRaw('(started_at, id) > (?, ?)', [CURSOR_TIME, CURSOR_ID]);
+  const { sql, bindings } = build(qb).toSQL().toNative();
+  const template = [...bindings];
+  return {
+    sql,
+    bindings: (time: number, id: string) => template.map((b) => (b === CURSOR_TIME ? time : b === CURSOR_ID ? id : b)),
+  };
+}
 
 const readColumns = (columns: readonly string[]) => [...new Set(['id', 'started_at', ...columns])];
 
@@ -126,6 +177,11 @@ async function* keysetBatches<T>(
     if (rows.length < batchSize || last === undefined) return;
     after = keyOfRow(last);
   }
+}
+
+/** The export's fast path reads JSON text rows, which only SQLite's driver needs. */
+export function isSqlite(q: Executor): boolean {
+  return (q.client as { config: { client: string } }).config.client === 'sqlite3';
 }
 
 function encodeCursor(startedAt: number, id: string): string {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfigFile, resolveConfigPath, type LoadedConfig } from '../config/load.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger, resolveLogLevel, type Logger } from '../logging.js';
-import { createApp, type App } from '../main.js';
+import type { App } from '../main.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -42,6 +42,9 @@ export function printJson(value: unknown): void {
  */
 export async function withApp<T>(cmd: Command, fn: (app: App, ctx: CliContext) => Promise<T>): Promise<T> {
   const ctx = loadCliContext(cmd);
+  // Loaded here, not at the top: every command imports this module, and the whole application
+  // (HTTP, SIP, media) is most of the CLI's start-up; `export calls` and others never build it.
+  const { createApp } = await import('../main.js');
   const app = await createApp(ctx.config, { logger: ctx.logger });
   try {
     await migrateToLatest(app.db);

@@ -1,9 +1,9 @@
-import type { CallRecord } from '../calls/call-record.js';
 import { isTargetCall } from '../calls/target-call.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
 import { neutraliseCell } from './cell-safety.js';
-import { CALL_COLUMN_NAMES, callToCells, type ColumnContext } from './csv-columns.js';
+import { CALL_COLUMN_NAMES, callCellWriter, type ColumnContext } from './csv-columns.js';
+import type { ExportRow } from './export-row.js';
 
 export type ExportFormatName = 'csv' | 'metrica' | 'google-ads';
 export const EXPORT_FORMATS: readonly ExportFormatName[] = ['csv', 'metrica', 'google-ads'];
@@ -14,7 +14,7 @@ export interface ExportFormat {
   preamble: string[][];
   header: readonly string[];
   /** The record for a call, or null when the format leaves the call out. */
-  row(call: CallRecord): string[] | null;
+  row(call: ExportRow): string[] | null;
 }
 
 export interface FormatOptions extends ColumnContext {
@@ -31,7 +31,7 @@ export function parseFormatName(text: string | undefined): ExportFormatName {
 export function buildExportFormat(name: ExportFormatName, opts: FormatOptions): ExportFormat {
   if (name === 'metrica') return metricaFormat(opts);
   if (name === 'google-ads') return googleAdsFormat(opts);
-  return { name, preamble: [], header: CALL_COLUMN_NAMES, row: (call) => callToCells(call, opts, opts.raw) };
+  return { name, preamble: [], header: CALL_COLUMN_NAMES, row: callCellWriter(opts, opts.raw) };
 }
 
 const text = (value: string | null, raw: boolean) => (value === null ? '' : raw ? value : neutraliseCell(value));

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { dsvFormat } from 'd3-dsv';
 import type { Knex } from 'knex';
 import type { CallFilter } from '../calls/call-filter.js';
-import { streamCalls } from '../calls/call-queries.js';
-import { callColumn } from '../calls/call-store.js';
+import { isSqlite, streamCallRows, streamCallValueBatches } from '../calls/call-queries.js';
+import { rowToCall } from '../calls/call-store.js';
 import type { ExportFormat } from './export-formats.js';
+import { EXPORT_COLUMNS, exportRowFromValues, type ExportRow } from './export-row.js';
 
 export interface CallExportRequest {
   filter: CallFilter;
@@ -17,11 +18,13 @@ export interface CallExportRequest {
 }
 
 /**
- * The export as a byte stream: calls are read in keyset batches and each batch is written by
- * csv-stringify in one call, pulled at the pace of the consumer (a file or an HTTP response), so
- * memory stays flat however many calls there are. Destroying the result stops the reads.
- * (One stringify call per batch rather than a record-per-write stream: the per-record stream
- * machinery cost more CPU than the CSV encoding itself.)
+ * The export as a byte stream: calls are read in keyset batches and each batch is written as one
+ * string, pulled at the pace of the consumer (a file or an HTTP response), so memory stays flat
+ * however many calls there are. Destroying the result stops the reads.
+ *
+ * CSV encoding is d3-dsv's: per cell one regular-expression test (quote the cell when it holds
+ * the delimiter, a double quote or a line break). csv-stringify, used before, cost ~6.5 µs per
+ * row, more than the whole per-row budget of a million-row export.
  */
 export function exportCallsCsv(db: Knex, req: CallExportRequest): Readable {
   return Readable.from(chunks(db, req), { objectMode: false, highWaterMark: 64 * 1024 });
@@ -34,33 +37,51 @@ const BATCH_ROWS = 100;
 
 async function* chunks(db: Knex, req: CallExportRequest): AsyncGenerator<string> {
   const { format, onProgress } = req;
-  const csv = { delimiter: req.delimiter, quoted_match: /^\s|\s$/ };
-  yield stringify([...format.preamble, [...format.header]], { ...csv, bom: req.bom });
-  let batch: string[][] = [];
+  const csv = dsvFormat(req.delimiter);
+  yield `${req.bom ? '\uFEFF' : ''}${csv.formatRows([...format.preamble, [...format.header]])}\n`;
+  const record = recordWriter(csv.formatValue, req.delimiter);
   let read = 0;
-  for await (const call of streamCalls(db, req.filter, { columns: EXPORT_READ_COLUMNS, batchSize: BATCH_ROWS })) {
-    const row = format.row(call);
-    if (row) batch.push(row);
-    read += 1;
-    if (batch.length >= BATCH_ROWS) {
-      yield stringify(batch, csv);
-      batch = [];
+  for await (const rows of exportRowBatches(db, req.filter)) {
+    let text = '';
+    for (const row of rows) {
+      const cells = format.row(row);
+      if (cells) text += record(cells);
     }
-    if (onProgress && read % 1000 === 0) onProgress(read);
+    if (onProgress && Math.floor((read + rows.length) / 1000) > Math.floor(read / 1000)) onProgress(read + rows.length);
+    read += rows.length;
+    if (text !== '') yield text;
   }
-  if (batch.length > 0) yield stringify(batch, csv);
   onProgress?.(read);
 }
 
-/** What the three formats read; call metadata the files never show (paths, notes, SIP ids) stays in the database. */
-const EXPORT_READ_COLUMNS: readonly string[] = (
-  [
-    'id', 'startedAt', 'answeredAt', 'endedAt', 'trackingNumber', 'callerNumber', 'forwardedTo', 'status', 'sipCode', 'hangupBy',
-    'ringSeconds', 'talkSeconds', 'attributionType', 'poolName', 'source', 'medium', 'campaign', 'term', 'content', 'referrer',
-    'landingPage', 'visitId', 'gaClientId', 'ymClientId', 'gclid', 'yclid', 'firstCall', 'targetCall', 'tags', 'dealValue',
-    'recordingStatus',
-  ] as const
-).map((field) => callColumn(field));
+/**
+ * A record as d3-dsv's formatRow writes it, plus the line break, with its formatValue (the
+ * quoting) called cell by cell: formatRow's map and join cost a quarter more per row.
+ */
+function recordWriter(formatValue: (cell: string) => string, delimiter: string): (cells: readonly string[]) => string {
+  return (cells) => {
+    let line = formatValue(cells[0] ?? '');
+    for (let i = 1; i < cells.length; i++) line += delimiter + formatValue(cells[i] ?? '');
+    return `${line}\n`;
+  };
+}
+
+/** Batches of the calls to export, oldest first: SQLite's JSON rows straight to ExportRows, else call records. */
+async function* exportRowBatches(db: Knex, filter: CallFilter): AsyncGenerator<readonly ExportRow[]> {
+  if (isSqlite(db)) {
+    for await (const values of streamCallValueBatches(db, filter, EXPORT_COLUMNS, BATCH_ROWS)) yield values.map(exportRowFromValues);
+    return;
+  }
+  let batch: ExportRow[] = [];
+  for await (const row of streamCallRows(db, filter, { columns: EXPORT_COLUMNS, batchSize: BATCH_ROWS })) {
+    batch.push(rowToCall(row));
+    if (batch.length >= BATCH_ROWS) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
 
 /** `calls-2026-11-01_2026-11-30.csv`, for Content-Disposition and the CLI's messages. */
 export function exportFileName(format: ExportFormat['name'], from: string | undefined, to: string | undefined): string {

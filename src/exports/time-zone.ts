@@ -6,11 +6,16 @@ import { InvalidInputError } from '../errors.js';
  * Intl's formatToParts costs microseconds per call; an export formats three times per row. The
  * zone's UTC offset only changes at transitions, and every transition since 1900 falls on a
  * quarter hour of UTC, so the offset is computed once per 15-minute bucket and cached; the
- * local wall time is then plain arithmetic on UTC getters.
+ * local wall time is then plain arithmetic. The date part (`2026-11-23`) of the last local day
+ * written is kept too: an export's rows come in time order, so nearly every time shares it.
  */
 export class TimeZone {
   private readonly parts: Intl.DateTimeFormat;
   private readonly offsets = new Map<number, number>();
+  private lastBucket = Number.NaN;
+  private lastOffset = 0;
+  private dayStart = Number.NaN;
+  private dayText = '';
 
   private constructor(readonly name: string) {
     this.parts = new Intl.DateTimeFormat('en-US', {
@@ -40,27 +45,42 @@ export class TimeZone {
   /** Minutes east of UTC at instant `ms` (Moscow: 180). */
   offsetMinutes(ms: number): number {
     const bucket = Math.floor(ms / 900_000);
+    if (bucket === this.lastBucket) return this.lastOffset;
     let offset = this.offsets.get(bucket);
     if (offset === undefined) {
       offset = this.computeOffset(bucket * 900_000);
       if (this.offsets.size > 100_000) this.offsets.clear();
       this.offsets.set(bucket, offset);
     }
+    this.lastBucket = bucket;
+    this.lastOffset = offset;
     return offset;
   }
 
   /** `2026-11-23T15:04:05+03:00` (seconds precision; `Z` is never used, the offset always is). */
   formatIso(ms: number): string {
     const offset = this.offsetMinutes(ms);
-    const d = new Date(Math.floor(ms / 1000) * 1000 + offset * 60_000);
     const sign = offset < 0 ? '-' : '+';
     const abs = Math.abs(offset);
-    return `${wallTime(d, 'T')}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+    return `${this.wallTime(ms, offset, 'T')}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
   }
 
   /** `2026-11-23 15:04:05` in this zone, without offset (ad platforms take the zone separately). */
   formatWall(ms: number): string {
-    return wallTime(new Date(Math.floor(ms / 1000) * 1000 + this.offsetMinutes(ms) * 60_000), ' ');
+    return this.wallTime(ms, this.offsetMinutes(ms), ' ');
+  }
+
+  private wallTime(ms: number, offset: number, sep: string): string {
+    const local = Math.floor(ms / 1000) * 1000 + offset * 60_000;
+    if (!(local >= this.dayStart && local < this.dayStart + DAY_MS)) {
+      this.dayStart = Math.floor(local / DAY_MS) * DAY_MS;
+      const d = new Date(this.dayStart);
+      this.dayText = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    }
+    const secondOfDay = (local - this.dayStart) / 1000;
+    const hour = Math.floor(secondOfDay / 3600);
+    const minute = Math.floor(secondOfDay / 60) % 60;
+    return `${this.dayText}${sep}${pad2(hour)}:${pad2(minute)}:${pad2(secondOfDay % 60)}`;
   }
 
   /** The instant of a local wall time in this zone (for `--from 2026-11-01`: midnight there). */
@@ -82,11 +102,7 @@ export class TimeZone {
   }
 }
 
-function wallTime(d: Date, sep: string): string {
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}${sep}${pad2(d.getUTCHours())}:${pad2(
-    d.getUTCMinutes(),
-  )}:${pad2(d.getUTCSeconds())}`;
-}
+const DAY_MS = 86_400_000;
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);

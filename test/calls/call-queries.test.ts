@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { listCalls, streamCallRows, streamCalls } from '../../src/calls/call-queries.js';
+import { listCalls, streamCallRows, streamCallValueBatches, streamCalls } from '../../src/calls/call-queries.js';
 import { rowToCall } from '../../src/calls/call-store.js';
 import { makeCall, migratedDb, seedCalls } from '../support/calls.js';
 import { tempDir } from '../support/temp.js';
@@ -37,6 +37,19 @@ describe('call queries (keyset batches and pages)', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     assert.deepEqual(paged, [...expected].reverse());
+  });
+
+  it('reads ahead on SQLite without running any batch query twice', async () => {
+    const db = await migratedDb(tempDir());
+    const t0 = Date.UTC(2026, 10, 2, 9);
+    await seedCalls(db, Array.from({ length: 7 }, (_, i) => makeCall({ startedAt: t0 + i * 1000 })));
+    const queries: string[] = [];
+    db.on('query', (q: { sql: string }) => queries.push(q.sql));
+    const batches: number[] = [];
+    for await (const batch of streamCallValueBatches(db, { from: t0 }, ['id', 'started_at', 'status'], 3)) batches.push(batch.length);
+    db.removeAllListeners('query');
+    assert.deepEqual(batches, [3, 3, 1]);
+    assert.equal(queries.length, 3, 'one query per batch');
   });
 
   it('reads the same records through the export path as through row objects', async () => {

@@ -87,6 +87,21 @@ describe('CSV export of calls', () => {
     assert.equal((parse(tab, { columns: true, delimiter: '\t' }) as Record<string, string>[])[0]?.campaign, 'a;b');
   });
 
+  it('quotes only cells with the delimiter, a quote or a line break; spaces at either end are kept as they are', async () => {
+    const db = await seed();
+    await seedCalls(db, [makeCall({ source: ' lead', medium: 'trail ', campaign: ' ', term: 'a|b', content: 'c,d' })]);
+    const cfg = makeConfig(cfgDoc);
+    const text = await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30' });
+    assert.ok(text.includes(', lead,trail , ,a|b,"c,d",'), 'unquoted: spaces need no quotes for a CSV reader');
+    const [row] = parse(text, { columns: true }) as Record<string, string>[];
+    assert.deepEqual([row?.source, row?.medium, row?.campaign, row?.term, row?.content], [' lead', 'trail ', ' ', 'a|b', 'c,d']);
+
+    const piped = await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30', delimiter: '|' });
+    assert.ok(piped.includes('| lead|trail | |"a|b"|c,d|'));
+    const [viaPipe] = parse(piped, { columns: true, delimiter: '|' }) as Record<string, string>[];
+    assert.deepEqual([viaPipe?.source, viaPipe?.term, viaPipe?.content], [' lead', 'a|b', 'c,d']);
+  });
+
   it('writes times in the chosen zone across a daylight-saving change, and filters by local dates', async () => {
     const db = await seed();
     // 2026-11-01 is the end of daylight saving time in New York: 01:30 happens twice.
@@ -112,6 +127,7 @@ describe('CSV export of calls', () => {
     assert.throws(() => service.prepare({ from: '2026-13-01' }), /from: "2026-13-01"/);
     assert.throws(() => service.prepare({ tz: 'Mars/Olympus' }), /unknown time zone "Mars\/Olympus"/);
     assert.throws(() => service.prepare({ delimiter: '"' }), /delimiter/);
+    for (const delimiter of ['-', '\\', ']']) assert.throws(() => service.prepare({ delimiter }), /delimiter: .* not a quote/);
     assert.throws(() => service.prepare({ format: 'xlsx' }), /format: "xlsx"/);
     assert.throws(() => service.prepare({ status: 'lost' }), /status: "lost"/);
     assert.throws(() => service.prepare({ from: '2026-11-02', to: '2026-11-01' }), /not after/);

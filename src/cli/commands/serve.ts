@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { ConfigError, formatProblems } from '../../errors.js';
-import { createApp } from '../../main.js';
 import { loadCliContext } from '../context.js';
 
 /**
@@ -15,6 +14,9 @@ export function serveCommand(): Command {
     .description('run calltrack: HTTP API, SIP call handling, number sync (migrates the database first)')
     .action(async (_opts: unknown, cmd: Command) => {
       const { config, file, logger } = loadCliContext(cmd, { fd: 1 });
+      // Imported here: the whole application is most of the CLI's start-up, which the other
+      // commands (a million-row export among them) should not pay.
+      const { createApp } = await import('../../main.js');
       const app = await createApp(config, { logger });
       await app.start();
       logger.info({ config: file }, 'calltrack is running');
