@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Database } from '../db/connect.js';
+import { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { CallFilter } from './call-filter.js';
 import type { CallRecord } from './call-record.js';
@@ -98,7 +100,7 @@ export async function* streamCalls(q: Executor, filter: CallFilter, opts: Stream
  * Read-ahead: the next batch is requested as soon as the current one has arrived, so SQLite
  * works on the libuv thread pool while the caller formats this batch on the main thread. The two
  * statements (first batch, next batch from a cursor) are compiled once, not rebuilt by knex for
- * every batch.
+ * every batch, and kept prepared on the connection.
  */
 export async function* streamCallValueBatches(
   q: Executor,
@@ -112,25 +114,33 @@ export async function* streamCallValueBatches(
   const first = order(applyCallFilter(select(q(CALLS_TABLE)), filter)).toSQL().toNative();
   const { from: _from, ...afterCursor } = filter;
   const next = compileFromCursor(q, (qb) => order(applyCallFilter(select(qb), afterCursor)));
-  // `.then` once, here: a knex query runs anew on every `.then`, so awaiting the builder itself
-  // after the `.catch` below would run each read-ahead twice.
-  const run = (sql: string, bindings: readonly unknown[]): Promise<{ r: string }[]> =>
-    q.raw(sql, bindings as Knex.RawBinding[]).then((rows: { r: string }[]) => rows);
-
-  let pending = run(first.sql, first.bindings);
-  for (;;) {
-    const rows = await pending;
-    // The next batch is asked for before this one is parsed (its key is the last row's).
-    const last = rows.length === batchSize ? rows[rows.length - 1] : undefined;
-    if (last) {
-      const key = JSON.parse(last.r) as unknown[];
-      pending = run(next.sql, next.bindings(Number(key[1]), String(key[0])));
-      // Should the consumer stop early, a failure of the read-ahead has no one to go to; otherwise
-      // it surfaces at the `await` above.
-      pending.catch(() => undefined);
+  // The two statements stay prepared on the connection for the whole export: through knex each
+  // batch was prepared, run and finalized anew, ~0.5 ms of main thread a batch (5 s of a million
+  // rows in batches of 100). The connection is still taken per batch, so calls and visits get
+  // their turn between batches; the statements are finalized when the export ends or stops.
+  const statements = new SqliteHotPath(q as Database);
+  const run = (key: string, sql: string, bindings: readonly unknown[]) =>
+    statements.withConnection((query) => query(key, () => sql, [...bindings])) as Promise<{ r: string }[]>;
+  let pending = run('first', first.sql, first.bindings);
+  try {
+    for (;;) {
+      const rows = await pending;
+      // The next batch is asked for before this one is parsed (its key is the last row's).
+      const last = rows.length === batchSize ? rows[rows.length - 1] : undefined;
+      if (last) {
+        const key = JSON.parse(last.r) as unknown[];
+        pending = run('next', next.sql, next.bindings(Number(key[1]), String(key[0])));
+        // Should the consumer stop early, a failure of the read-ahead has no one to go to; otherwise
+        // it surfaces at the `await` above.
+        pending.catch(() => undefined);
+      }
+      if (rows.length > 0) yield rows.map((row) => JSON.parse(row.r) as unknown[]);
+      if (!last) return;
     }
-    if (rows.length > 0) yield rows.map((row) => JSON.parse(row.r) as unknown[]);
-    if (!last) return;
+  } finally {
+    // The read-ahead may still hold the connection: let it finish before finalizing.
+    await pending.catch(() => undefined);
+    await statements.close();
   }
 }
 

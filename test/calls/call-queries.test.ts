@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SqliteHotPath } from '../../src/db/sqlite-hot-path.js';
 import { describe, it } from 'node:test';
 import { listCalls, streamCallRows, streamCallValueBatches, streamCalls } from '../../src/calls/call-queries.js';
 import { rowToCall } from '../../src/calls/call-store.js';
@@ -43,13 +44,21 @@ describe('call queries (keyset batches and pages)', () => {
     const db = await migratedDb(tempDir());
     const t0 = Date.UTC(2026, 10, 2, 9);
     await seedCalls(db, Array.from({ length: 7 }, (_, i) => makeCall({ startedAt: t0 + i * 1000 })));
-    const queries: string[] = [];
-    db.on('query', (q: { sql: string }) => queries.push(q.sql));
+    // The batch statements run prepared on the connection (SqliteHotPath), one unit of work each.
+    let runs = 0;
+    const work = SqliteHotPath.prototype.withConnection;
+    SqliteHotPath.prototype.withConnection = function (this: SqliteHotPath, ...args) {
+      runs += 1;
+      return work.apply(this, args) as never;
+    };
     const batches: number[] = [];
-    for await (const batch of streamCallValueBatches(db, { from: t0 }, ['id', 'started_at', 'status'], 3)) batches.push(batch.length);
-    db.removeAllListeners('query');
+    try {
+      for await (const batch of streamCallValueBatches(db, { from: t0 }, ['id', 'started_at', 'status'], 3)) batches.push(batch.length);
+    } finally {
+      SqliteHotPath.prototype.withConnection = work;
+    }
     assert.deepEqual(batches, [3, 3, 1]);
-    assert.equal(queries.length, 3, 'one query per batch');
+    assert.equal(runs, 3, 'one query per batch');
   });
 
   it('reads the same records through the export path as through row objects', async () => {
