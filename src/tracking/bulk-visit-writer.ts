@@ -19,7 +19,7 @@ const AT = {
 
 /**
  * The group commit's write (VisitGroupCommit) as one statement: the batch goes to SQLite as a
- * single JSON parameter, unpacked by `json_each` into an INSERT on a temporary view, whose
+ * single JSON parameter, unpacked by `jsonb_each` into an INSERT on a temporary view, whose
  * INSTEAD OF trigger runs the allocation for each visit in arrival order. One statement is one
  * implicit transaction, so the batch is atomic without BEGIN/COMMIT, and no other writer (a CLI
  * beside `serve`) can take a number between choosing and holding it.
@@ -37,7 +37,7 @@ const AT = {
  * (no pool, bots, rate-limited) are written with what JavaScript decided, plus their pool
  * event. The trigger leaves out, writing nothing: a visitor who already holds a number (the
  * WHEN clause, which also catches a visitor asking twice in one batch), and a visit whose pool
- * ran dry. Those find no visit row when read back and take the per-visit path, which keeps the
+ * ran dry. Those come back from RETURNING without a number type and take the per-visit path, which keeps the
  * one implementation of continuing visitors, hand-overs, exhaustion events and onExhausted.
  */
 export const VISIT_BATCH_SETUP = `
