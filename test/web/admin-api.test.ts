@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
@@ -201,6 +202,32 @@ describe('admin API', () => {
       assert.equal(traversal.statusCode, 404);
     } finally {
       await app.stop();
+    }
+  });
+
+  it('a CSV download the client abandons stops reading, and the server goes on and shuts down cleanly', async () => {
+    const app = await startApp(tempDir());
+    try {
+      const t0 = Date.UTC(2026, 10, 2, 9);
+      await seedCalls(app.db, Array.from({ length: 3000 }, (_, i) => makeCall({ startedAt: t0 + i * 1000 })));
+      const base = await app.http.listen({ host: '127.0.0.1', port: 0 });
+      // Read the first bytes of a 3,000-row export, then hang up.
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${base}/v1/calls.csv?from=2026-11-01&to=2026-11-30`, { headers: auth }, (res) => {
+          assert.equal(res.statusCode, 200);
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve() : reject(err)));
+        req.end();
+      });
+      const after = await app.http.inject({ method: 'GET', url: '/v1/calls?limit=1', headers: auth });
+      assert.equal(after.statusCode, 200, 'the database is free for the next request');
+    } finally {
+      await app.stop();
+      await app.http.close();
     }
   });
 
