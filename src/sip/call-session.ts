@@ -12,6 +12,7 @@ import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
 import { DialogRelay } from './dialog-relay.js';
+import { SdpOrigin, sameMedia } from './sdp-origin.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
 import type { MediaOutcome, MediaPath, MediaPathFactory, MediaRoute } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
@@ -39,6 +40,9 @@ export interface SessionDeps {
  * both dialogs, the media path, and the row, finalised exactly once whatever happens (BYE,
  * CANCEL at any stage, target failure, shutdown, our own exceptions).
  */
+/** How long a failover re-INVITE waits for the caller's ACK of our 200 (retransmitted until it comes; 4 s covers several). */
+const CALLER_ACK_WAIT_MS = 4_000;
+
 export class CallSession {
   readonly id = randomUUID();
   readonly logger: Logger;
@@ -113,7 +117,7 @@ export class CallSession {
     const answered = await this.dialInTurn(targets, provisional);
     if (answered.lateOffer) return this.connectLateOffer(answered.lateOffer, answered.target);
     if (!answered.dialog) return this.endUnanswered(answered.outcome);
-    await this.connect(answered.dialog, answered.target);
+    await this.connect(answered.dialog, answered.target, provisional);
   }
 
   private async dialInTurn(targets: ReturnType<typeof forwardTargets>, provisional: ProvisionalRelay) {
@@ -125,7 +129,7 @@ export class CallSession {
       this.logger.info({ target: target.number, uri: target.uri }, 'forwarding');
       const result = await dialTarget({
         srf: this.deps.srf, uri: target.uri, opts: target.opts, ringTimeoutMs: this.deps.ringTimeoutMs(), cancel: this.cancel,
-        onProvisional: (res) => provisional.relay(res), logger: this.logger,
+        onProvisional: (res) => provisional.relay(res, target.number), logger: this.logger,
       });
       last = { ...result, target: target.number, provisional };
       if (result.outcome.kind === 'answered' || result.outcome.kind === 'canceled') break;
@@ -135,12 +139,17 @@ export class CallSession {
     return last;
   }
 
-  private async connect(target: Srf.Dialog, number: string): Promise<void> {
+  private async connect(target: Srf.Dialog, number: string, provisional: ProvisionalRelay): Promise<void> {
     let caller: Srf.Dialog;
+    let sdp: string;
+    let early: string | undefined;
     try {
       // If FreeSWITCH fails now, the answered target is re-INVITEd with the caller's SDP (pass-through).
-      const sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer', (offer) => target.modify(offer));
-      caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: sdp });
+      sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer', (offer) => target.modify(offer));
+      // Failover after early media: the caller's session already has the first target's answer.
+      early = provisional.earlyAnswerFromAnotherTarget(number);
+      if (early !== undefined && sameMedia(early, sdp)) early = undefined;
+      caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: early ?? sdp });
     } catch (err) {
       // The caller hung up as we answered (createUAS rejects 487), or the 200 could not be sent.
       this.logger.info({ err: errorMessage(err) }, 'caller leg could not be answered; ending the target leg');
@@ -148,7 +157,16 @@ export class CallSession {
       const canceled = this.cancel.canceled || (err as { status?: number }).status === 487;
       return this.endUnanswered(canceled ? { kind: 'canceled' } : { kind: 'failed', status: 500 });
     }
-    await this.bridge(caller, target, number);
+    if (early === undefined) return this.bridge(caller, target, number);
+    const origin = new SdpOrigin(early);
+    // No re-INVITE before the caller's ACK (it may answer 491 while its INVITE is not complete).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CALLER_ACK_WAIT_MS);
+      caller.once('ack', () => (clearTimeout(timer), resolve()));
+    });
+    this.logger.info({ target: number }, "failover after early media: re-INVITE the caller with the answering target's media");
+    await caller.modify(origin.next(sdp)).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'the caller refused the new media; the call goes on'));
+    await this.bridge(caller, target, number, (s) => origin.next(s));
   }
 
   /**
@@ -192,11 +210,11 @@ export class CallSession {
   }
 
   /** Both legs are up: the row says answered and the relay joins them until a BYE. */
-  private async bridge(caller: Srf.Dialog, target: Srf.Dialog, number: string): Promise<void> {
+  private async bridge(caller: Srf.Dialog, target: Srf.Dialog, number: string, toCaller?: (sdp: string) => string): Promise<void> {
     const at = this.deps.clock.now();
     this.update({ status: 'answered', answeredAt: at, forwardedTo: number, sipCode: 200, ringingAt: this.record!.ringingAt ?? at, updatedAt: at });
     this.publish('call.answered');
-    this.relay = new DialogRelay(caller, target, this.media!, this.logger);
+    this.relay = new DialogRelay(caller, target, this.media!, this.logger, toCaller);
     if (this.cancel.by === 'system') this.relay.hangUp();
     const recording = await this.media!.connected().catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'media step after answer failed; the call goes on'));
     if (recording) this.update(recording);

@@ -32,6 +32,8 @@ export class DialogRelay {
     private readonly target: Srf.Dialog,
     private readonly media: MediaPath,
     private readonly logger: Logger,
+    /** Rewrites every SDP sent to the caller (its session's origin; see SdpOrigin). */
+    private readonly toCaller: (sdp: string) => string = (sdp) => sdp,
   ) {
     this.ended = new Promise((resolve) => (this.finish = resolve));
     caller.on('destroy', () => this.end('caller', target));
@@ -100,18 +102,18 @@ export class DialogRelay {
    */
   private update(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
     if (!req.body) return this.relayRequest(from, req, res, other);
-    this.answerOffer(from, 'UPDATE', req, res, (sdp) => offerByUpdate(other, sdp));
+    this.answerOffer(from, 'UPDATE', req, res, (sdp) => offerByUpdate(other, from === 'target' ? this.toCaller(sdp) : sdp));
   }
 
   private reinvite(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
-    this.answerOffer(from, 're-INVITE', req, res, (sdp) => other.modify(sdp));
+    this.answerOffer(from, 're-INVITE', req, res, (sdp) => other.modify(from === 'target' ? this.toCaller(sdp) : sdp));
   }
 
   private answerOffer(from: 'caller' | 'target', what: string, req: Srf.SrfRequest, res: Srf.SrfResponse, relay: (sdp: string) => Promise<string>): void {
     this.media
       .reinvite(from, req.body, relay)
       .then(
-        (answer) => res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp' } }),
+        (answer) => res.send(200, { body: from === 'caller' ? this.toCaller(answer) : answer, headers: { 'Content-Type': 'application/sdp' } }),
         (err: unknown) => {
           const status = (err as { status?: unknown }).status;
           this.logger.warn({ err: errorMessage(err), from }, `${what} could not be relayed`);

@@ -15,6 +15,8 @@ export class ProvisionalRelay {
   /** Our own 183 (recording notice) went out: the caller hears our media, not the target's 18x. */
   private ownEarlyMedia = false;
   private chain: Promise<void> = Promise.resolve();
+  /** The SDP the caller got in a 183 relayed from a target, and which target it came from. */
+  private early: { sdp: string; target: string } | undefined;
 
   constructor(
     private readonly res: Srf.SrfResponse,
@@ -30,7 +32,17 @@ export class ProvisionalRelay {
     this.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } });
   }
 
-  relay(prov: Srf.SrfResponse): void {
+  /**
+   * The early-media answer the caller holds from a target other than `target`: the 200 must
+   * repeat it, and the new target's media then reaches the caller by re-INVITE (failover after
+   * early media). Undefined when the caller has no early SDP or has this target's own.
+   */
+  earlyAnswerFromAnotherTarget(target: string): string | undefined {
+    return this.early && this.early.target !== target ? this.early.sdp : undefined;
+  }
+
+  /** A target's 18x (`target`: which forward target sent it). */
+  relay(prov: Srf.SrfResponse, target = ''): void {
     if (prov.status <= 100 || prov.status >= 200) return;
     this.onRinging();
     const body = prov.body;
@@ -53,6 +65,7 @@ export class ProvisionalRelay {
           return;
         }
         this.send(183, { body: sdp, headers: { 'Content-Type': 'application/sdp' } });
+        this.early = { sdp, target };
       });
     } else if (!body && !this.sentRinging && !this.sentEarlyMedia) {
       this.sentRinging = true;

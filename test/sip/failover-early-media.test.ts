@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sdp } from '../support/fake-drachtio/parties.js';
+import { statusOf } from '../support/fake-drachtio/sip-text.js';
+import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
+
+/**
+ * Failover after early media without FreeSWITCH (SDP passes through): the caller's session
+ * already holds the first target's answer from its 183, so the 200 must repeat it (RFC 3261
+ * §13.2.1) and the second target's media reaches the caller by re-INVITE, under the same SDP
+ * origin with a higher version (RFC 3264 §8). Otherwise the caller's phone keeps sending its
+ * audio to the first target's early-media port and the call is one-way.
+ */
+describe('failover after early media (pass-through)', () => {
+  let h: SipHarness;
+  before(async () => {
+    h = await startSipHarness({
+      doc: (d) => {
+        (d.numbers as unknown[]).push({ number: '+74950000002', forwardTo: ['+74951110001', '+74951110002'], source: { name: 'Billboard' } });
+      },
+    });
+  });
+  after(() => h.stop());
+
+  it("the 200 repeats the first target's early answer, then a re-INVITE moves the caller to the answering target's media", async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002' });
+    const first = await h.fake.sip.nextInvite();
+    const early = sdp('pbx-a', 7400);
+    first.progress(early);
+    assert.equal((await caller.waitForStatus(183)).body, early);
+    first.reject(486);
+
+    const second = await h.fake.sip.nextInvite();
+    assert.equal(second.uri, 'sip:+74951110002@127.0.0.1:5090');
+    second.answer(sdp('pbx-b', 7500));
+    const final = await caller.finalResponse();
+    assert.equal(final.status, 200);
+    assert.equal(final.msg.body, early, 'the 200 carries the answer the caller already has');
+
+    const moved = await caller.waitForRequest('INVITE');
+    assert.match(moved.body, /^m=audio 7500 /m, "the second target's media");
+    assert.match(moved.body, /^o=pbx-a 1234 2 IN IP4 127\.0\.0\.1\r?$/m, 'same origin, next version');
+
+    // Later SDP from the second target reaches the caller under that origin too (once the
+    // switch is complete: the call counts as answered from then on).
+    await h.answered(caller.callId);
+    const hold = sdp('pbx-b', 7500, 'sendonly', 2);
+    assert.equal(statusOf(await second.reinvite(hold)), 200);
+    const held = await caller.waitForRequest('INVITE', 2);
+    assert.match(held.body, /^o=pbx-a 1234 3 /m);
+    assert.match(held.body, /a=sendonly/);
+
+    await caller.bye();
+    await second.waitForRequest('BYE');
+    const row = await h.finalRow(caller.callId);
+    assert.deepEqual({ status: row.status, forwardedTo: row.forwardedTo }, { status: 'answered', forwardedTo: '+74951110002' });
+  });
+
+  it('early media and answer from the same target: the 200 carries its answer and the caller gets no re-INVITE', async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002' });
+    const first = await h.fake.sip.nextInvite();
+    first.progress(sdp('pbx-a', 7400));
+    await caller.waitForStatus(183);
+    const answer = sdp('pbx-a', 7402, 'sendrecv', 2);
+    first.answer(answer);
+    assert.equal((await caller.finalResponse()).msg.body, answer);
+    await caller.bye();
+    await first.waitForRequest('BYE');
+    assert.equal(caller.hasRequest('INVITE'), false);
+  });
+});
