@@ -12,7 +12,7 @@ import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
 import { DialogRelay } from './dialog-relay.js';
-import { SdpOrigin, sameMedia } from './sdp-origin.js';
+import { moveCallerToNewMedia, sameMedia } from './sdp-origin.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
 import type { MediaOutcome, MediaPath, MediaPathFactory, MediaRoute } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
@@ -40,9 +40,6 @@ export interface SessionDeps {
  * both dialogs, the media path, and the row, finalised exactly once whatever happens (BYE,
  * CANCEL at any stage, target failure, shutdown, our own exceptions).
  */
-/** How long a failover re-INVITE waits for the caller's ACK of our 200 (retransmitted until it comes; 4 s covers several). */
-const CALLER_ACK_WAIT_MS = 4_000;
-
 export class CallSession {
   readonly id = randomUUID();
   readonly logger: Logger;
@@ -158,15 +155,9 @@ export class CallSession {
       return this.endUnanswered(canceled ? { kind: 'canceled' } : { kind: 'failed', status: 500 });
     }
     if (early === undefined) return this.bridge(caller, target, number);
-    const origin = new SdpOrigin(early);
-    // No re-INVITE before the caller's ACK (it may answer 491 while its INVITE is not complete).
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CALLER_ACK_WAIT_MS);
-      caller.once('ack', () => (clearTimeout(timer), resolve()));
-    });
     this.logger.info({ target: number }, "failover after early media: re-INVITE the caller with the answering target's media");
-    await caller.modify(origin.next(sdp)).catch((err: unknown) => this.logger.warn({ err: errorMessage(err) }, 'the caller refused the new media; the call goes on'));
-    await this.bridge(caller, target, number, (s) => origin.next(s));
+    const toCaller = await moveCallerToNewMedia(caller, early, sdp, this.logger);
+    await this.bridge(caller, target, number, toCaller);
   }
 
   /**

@@ -1,3 +1,7 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { errorMessage } from '../errors.js';
+
 /**
  * Keeps one SDP origin (`o=` line) on a leg whose media source changes under it.
  *
@@ -44,4 +48,23 @@ function parseVersion(v: string | undefined): bigint {
   } catch {
     return 0n;
   }
+}
+
+/** How long the switch waits for the caller's ACK of our 200 (retransmitted until it comes; 4 s covers several). */
+const CALLER_ACK_WAIT_MS = 4_000;
+
+/**
+ * The caller was answered with `early` (its early-media answer); the call's media is `sdp`:
+ * re-INVITE the caller with it under the early answer's origin, once the caller's ACK is in (a
+ * re-INVITE before it may get 491). Returns the rewrite for every later SDP sent to the caller.
+ * A refusal is logged: the call goes on as it would have without the switch.
+ */
+export async function moveCallerToNewMedia(caller: Srf.Dialog, early: string, sdp: string, logger: Logger): Promise<(sdp: string) => string> {
+  const origin = new SdpOrigin(early);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CALLER_ACK_WAIT_MS);
+    caller.once('ack', () => (clearTimeout(timer), resolve()));
+  });
+  await caller.modify(origin.next(sdp)).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'the caller refused the new media; the call goes on'));
+  return (next) => origin.next(next);
 }
