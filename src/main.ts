@@ -230,7 +230,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   let started = false;
   let journalTimer: NodeJS.Timeout | undefined;
-  const checkpointer = WalCheckpointer.appliesTo(db) ? new WalCheckpointer(db, logger.child({ component: 'database' })) : undefined;
+  const checkpointer = WalCheckpointer.forDatabase(db, logger.child({ component: 'database' }));
   return {
     config,
     logger,

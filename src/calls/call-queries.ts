@@ -4,7 +4,7 @@ import { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { CallFilter } from './call-filter.js';
 import type { CallRecord } from './call-record.js';
-import { CALLS_TABLE, rowToCall, valuesToCallMapper, type CallRow } from './call-store.js';
+import { CALLS_TABLE, rowToCall, type CallRow } from './call-store.js';
 
 type Executor = Knex | Knex.Transaction;
 
@@ -33,7 +33,7 @@ export interface CallPage {
  */
 export async function listCalls(q: Executor, filter: CallFilter, page: { limit: number; cursor?: string | undefined }): Promise<CallPage> {
   const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
-  // As in streamCallRows: the cursor becomes the one upper time bound (times are whole ms), so a
+  // As in afterCursor (oldest first): the cursor becomes the one upper time bound (times are whole ms), so a
   // deep page is an index range scan from the cursor, not from `to`.
   const bounded = cursor ? { ...filter, to: Math.min(filter.to ?? Number.POSITIVE_INFINITY, cursor[0] + 1) } : filter;
   const qb = applyCallFilter(q(CALLS_TABLE).select('*'), bounded);
@@ -77,16 +77,6 @@ export interface StreamOptions {
   columns?: readonly string[];
 }
 
-export async function* streamCalls(q: Executor, filter: CallFilter, opts: StreamOptions = {}): AsyncGenerator<CallRecord> {
-  if (opts.columns && isSqlite(q)) {
-    const columns = readColumns(opts.columns);
-    const toCall = valuesToCallMapper(columns);
-    for await (const batch of streamCallValueBatches(q, filter, columns, opts.batchSize ?? 500)) yield* batch.map(toCall);
-    return;
-  }
-  for await (const row of streamCallRows(q, filter, opts)) yield rowToCall(row);
-}
-
 /**
  * SQLite only: every matching row as an array of `columns` values (in that order; put `id` and
  * `started_at` first, the keyset needs them), oldest first, one array of arrays per batch.
@@ -109,19 +99,16 @@ export async function* streamCallValueBatches(
   batchSize: number,
 ): AsyncGenerator<unknown[][]> {
   if (columns[0] !== 'id' || columns[1] !== 'started_at') throw new Error('streamCallValueBatches: columns must start with id, started_at');
-  const select = (qb: Knex.QueryBuilder) => qb.select(q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns));
-  const order = (qb: Knex.QueryBuilder) => qb.orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(batchSize);
-  const first = order(applyCallFilter(select(q(CALLS_TABLE)), filter)).toSQL().toNative();
-  const { from: _from, ...afterCursor } = filter;
-  const next = compileFromCursor(q, (qb) => order(applyCallFilter(select(qb), afterCursor)));
+  const select = () => q(CALLS_TABLE).select(q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns));
+  const first = inKeyOrder(applyCallFilter(select(), filter), batchSize).toSQL().toNative();
+  const next = compileFromCursor((time, id) => inKeyOrder(afterCursor(select(), filter, time, id), batchSize));
   // The two statements stay prepared on the connection for the whole export: through knex each
   // batch was prepared, run and finalized anew, ~0.5 ms of main thread a batch (5 s of a million
   // rows in batches of 100). The connection is still taken per batch, so calls and visits get
   // their turn between batches; the statements are finalized when the export ends or stops.
   const statements = new SqliteHotPath(q as Database);
-  const run = (key: string, sql: string, bindings: readonly unknown[]) =>
-    statements.withConnection((query) => query(key, () => sql, [...bindings])) as Promise<{ r: string }[]>;
-  let pending = run('first', first.sql, first.bindings);
+  const run = (sql: string, bindings: readonly unknown[]) => statements.withConnection((query) => query(sql, [...bindings])) as Promise<{ r: string }[]>;
+  let pending = run(first.sql, first.bindings);
   try {
     for (;;) {
       const rows = await pending;
@@ -129,7 +116,7 @@ export async function* streamCallValueBatches(
       const last = rows.length === batchSize ? rows[rows.length - 1] : undefined;
       if (last) {
         const key = JSON.parse(last.r) as unknown[];
-        pending = run('next', next.sql, next.bindings(Number(key[1]), String(key[0])));
+        pending = run(next.sql, next.bindings(Number(key[1]), String(key[0])));
         // Should the consumer stop early, a failure of the read-ahead has no one to go to; otherwise
         // it surfaces at the `await` above.
         pending.catch(() => undefined);
@@ -148,21 +135,28 @@ export async function* streamCallValueBatches(
 const CURSOR_TIME = '\u0000cursor-started-at';
 const CURSOR_ID = '\u0000cursor-id';
 
-/**
- * The statement for the batch after a cursor. The cursor's time is the one lower time bound
- * (given both `started_at >= from` and the cursor, SQLite started the index scan at `from` and
- * filtered the rows already read, making the export quadratic); the row value then skips the
- * ties already written. Rows before the cursor are all at or after `from`, so `from` adds nothing.
- */
-function compileFromCursor(q: Executor, build: (qb: Knex.QueryBuilder) => Knex.QueryBuilder) {
-  const qb = q(CALLS_TABLE).where('started_at', '>=', CURSOR_TIME).whereRaw('(started_at, id) > (?, ?)', [CURSOR_TIME, CURSOR_ID]);
-  const { sql, bindings } = build(qb).toSQL().toNative();
+/** The statement for the batch after a cursor, compiled once; its bindings per cursor. */
+function compileFromCursor(build: (time: unknown, id: unknown) => Knex.QueryBuilder) {
+  const { sql, bindings } = build(CURSOR_TIME, CURSOR_ID).toSQL().toNative();
   const template = [...bindings];
   return {
     sql,
     bindings: (time: number, id: string) => template.map((b) => (b === CURSOR_TIME ? time : b === CURSOR_ID ? id : b)),
   };
 }
+
+/**
+ * The calls after the cursor (time, id) in key order. The cursor's time is the one lower time
+ * bound: given both `started_at >= from` and the cursor, SQLite started the index scan at `from`
+ * and filtered the rows already read, making an export quadratic. Rows before the cursor are all
+ * at or after `from`, so `from` adds nothing; the row value then skips the ties already read.
+ */
+function afterCursor(qb: Knex.QueryBuilder, filter: CallFilter, time: unknown, id: unknown): Knex.QueryBuilder {
+  const { from: _from, ...rest } = filter;
+  return applyCallFilter(qb.where('started_at', '>=', time as number).whereRaw('(started_at, id) > (?, ?)', [time, id] as Knex.RawBinding[]), rest);
+}
+
+const inKeyOrder = (qb: Knex.QueryBuilder, batchSize: number) => qb.orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(batchSize);
 
 const readColumns = (columns: readonly string[]) => [...new Set(['id', 'started_at', ...columns])];
 
@@ -175,23 +169,13 @@ async function* keysetBatches<T>(
 ): AsyncGenerator<T[]> {
   let after: [number, string] | undefined;
   for (;;) {
-    // The cursor's time replaces the lower bound (one `started_at >=` only): given both, SQLite
-    // started the index scan at `from` and filtered the rows already read, making the export
-    // quadratic. The row value then skips the ties already written.
-    const bounded = after ? { ...filter, from: Math.max(filter.from ?? Number.NEGATIVE_INFINITY, after[0]) } : filter;
-    const qb = applyCallFilter(select(q(CALLS_TABLE)), bounded);
-    if (after) qb.whereRaw('(started_at, id) > (?, ?)', after);
-    const rows = (await qb.orderBy([{ column: 'started_at' }, { column: 'id' }]).limit(batchSize)) as T[];
+    const qb = after ? afterCursor(select(q(CALLS_TABLE)), filter, after[0], after[1]) : applyCallFilter(select(q(CALLS_TABLE)), filter);
+    const rows = (await inKeyOrder(qb, batchSize)) as T[];
     if (rows.length > 0) yield rows;
     const last = rows[rows.length - 1];
     if (rows.length < batchSize || last === undefined) return;
     after = keyOfRow(last);
   }
-}
-
-/** The export's fast path reads JSON text rows, which only SQLite's driver needs. */
-export function isSqlite(q: Executor): boolean {
-  return (q.client as { config: { client: string } }).config.client === 'sqlite3';
 }
 
 function encodeCursor(startedAt: number, id: string): string {

@@ -86,19 +86,6 @@ export function rowToCall(row: CallRow): CallRecord {
   return out as unknown as CallRecord;
 }
 
-/**
- * The same mapping for a row read as an array of `columns` (in that order); columns not read
- * come back as an unread column would in rowToCall (null, `[]` tags, `late` false).
- */
-export function valuesToCallMapper(columns: readonly string[]): (values: readonly unknown[]) => CallRecord {
-  const plan = ROW_FIELDS.map(({ field, column, kind }) => ({ field, kind, at: columns.indexOf(column) }));
-  return (values) => {
-    const out: Record<string, unknown> = {};
-    for (const { field, kind, at } of plan) out[field] = fieldValue(kind, at < 0 ? null : values[at]);
-    return out as unknown as CallRecord;
-  };
-}
-
 /** Partial record to row values (only the given fields). */
 export function callToRow(patch: Partial<CallRecord>): Record<string, unknown> {
   const row: Record<string, unknown> = {};

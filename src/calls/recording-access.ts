@@ -19,13 +19,7 @@ export async function resolveRecordingFile(
   recordingDir: string,
 ): Promise<RecordingFile> {
   if (call.recordingStatus !== 'saved' || !call.recordingPath) {
-    const why =
-      call.recordingStatus === 'recording'
-        ? 'the call is still being recorded; the file can be played once the call has ended'
-        : call.recordingStatus
-          ? `its recording is ${call.recordingStatus}`
-          : 'it was not recorded';
-    throw new NotFoundError(`call ${call.id} has no recording: ${why}`);
+    throw new NotFoundError(`call ${call.id} has no recording: ${noRecordingReason(call.recordingStatus)}`);
   }
   const missing = new NotFoundError(`call ${call.id}: the recording file is missing from media.recording.dir`);
   let dir: string;
@@ -40,4 +34,9 @@ export async function resolveRecordingFile(
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw missing;
   return { path: file, size: info.size };
+}
+
+function noRecordingReason(status: CallRecord['recordingStatus']): string {
+  if (status === 'recording') return 'the call is still being recorded; the file can be played once the call has ended';
+  return status ? `its recording is ${status}` : 'it was not recorded';
 }

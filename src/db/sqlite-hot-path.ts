@@ -1,7 +1,7 @@
 import type { Database } from './connect.js';
 
-/** One statement on the hot path's connection: SQL text cached and kept prepared by key. */
-export type BatchQuery = (key: string, build: () => string, params: unknown[]) => Promise<unknown[]>;
+/** One statement on the hot path's connection, kept prepared (by its SQL text) for the next time. */
+export type BatchQuery = (sql: string, params: unknown[]) => Promise<unknown[]>;
 
 /**
  * Statements for hot write paths on SQLite (the group commit of new visits), run on knex's own
@@ -19,7 +19,6 @@ export type BatchQuery = (key: string, build: () => string, params: unknown[]) =
 export class SqliteHotPath {
   private prepared = new WeakMap<object, Map<string, SqliteStatement>>();
   private readonly open = new Set<SqliteStatement>();
-  private readonly text = new Map<string, string>();
 
   constructor(
     private readonly db: Database,
@@ -30,19 +29,21 @@ export class SqliteHotPath {
     const conn = (await this.db.client.acquireConnection()) as unknown;
     try {
       if (!isSqliteConnection(conn)) throw new Error('SqliteHotPath needs the sqlite3 client');
-      if (!this.prepared.has(conn)) {
+      let stmts = this.prepared.get(conn);
+      if (!stmts) {
         if (this.setupSql) await new Promise<void>((resolve, reject) => conn.exec(this.setupSql, (err) => (err ? reject(err) : resolve())));
-        this.prepared.set(conn, new Map());
+        this.prepared.set(conn, (stmts = new Map()));
       }
-      return await work((key, build, params) => this.all(conn, key, build, params));
+      const kept = stmts;
+      return await work((sql, params) => this.all(conn, kept, sql, params));
     } finally {
       await this.db.client.releaseConnection(conn);
     }
   }
 
   /**
-   * Finalizes the kept statements: SQLite refuses to close a connection that still has
-   * statements (SQLITE_BUSY), so the app calls this before destroying the database.
+   * Finalizes the kept statements (each holds its compiled program on the connection until
+   * then): at the end of an export, and by the app before it destroys the database.
    */
   async close(): Promise<void> {
     const all = [...this.open];
@@ -51,29 +52,17 @@ export class SqliteHotPath {
     await Promise.all(all.map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
   }
 
-  private async all(conn: SqliteConnection, key: string, build: () => string, params: unknown[]): Promise<unknown[]> {
-    let stmts = this.prepared.get(conn);
-    if (!stmts) this.prepared.set(conn, (stmts = new Map()));
-    let stmt = stmts.get(key);
+  private async all(conn: SqliteConnection, stmts: Map<string, SqliteStatement>, sql: string, params: unknown[]): Promise<unknown[]> {
+    let stmt = stmts.get(sql);
     if (!stmt) {
-      const sql = this.sqlText(key, build);
       stmt = await new Promise<SqliteStatement>((resolve, reject) => {
         const s: SqliteStatement = conn.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
       });
-      stmts.set(key, stmt);
+      stmts.set(sql, stmt);
       this.open.add(stmt);
     }
     const ready = stmt;
     return new Promise((resolve, reject) => ready.all(params, (err, rows) => (err ? reject(err) : resolve(rows))));
-  }
-
-  private sqlText(key: string, build: () => string): string {
-    let sql = this.text.get(key);
-    if (sql === undefined) {
-      sql = build();
-      this.text.set(key, sql);
-    }
-    return sql;
   }
 }
 

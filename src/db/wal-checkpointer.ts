@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import sqlite3 from 'sqlite3';
-import type { Database } from './connect.js';
+import { databaseClient, type Database } from './connect.js';
 
 /** How often the WAL is copied back into the database file while `serve` runs. */
 export const CHECKPOINT_INTERVAL_MS = 1000;
@@ -26,23 +26,23 @@ export class WalCheckpointer {
 
   constructor(
     private readonly db: Database,
+    private readonly filename: string,
     private readonly logger: Logger,
     private readonly intervalMs = CHECKPOINT_INTERVAL_MS,
   ) {}
 
-  /** SQLite files only (an in-memory database has no WAL, PostgreSQL checkpoints itself). */
-  static appliesTo(db: Database): boolean {
-    const cfg = db.client.config as { client?: string; connection?: { filename?: string } };
-    const file = cfg.connection?.filename;
-    return cfg.client === 'sqlite3' && typeof file === 'string' && file !== ':memory:' && !file.startsWith('file::memory:');
+  /** The checkpointer for a SQLite file; none for an in-memory database (no WAL) or PostgreSQL (checkpoints itself). */
+  static forDatabase(db: Database, logger: Logger, intervalMs?: number): WalCheckpointer | undefined {
+    const file = (db.client.config as { connection?: { filename?: unknown } }).connection?.filename;
+    if (databaseClient(db) !== 'sqlite3' || typeof file !== 'string' || file === ':memory:' || file.startsWith('file::memory:')) return undefined;
+    return new WalCheckpointer(db, file, logger, intervalMs);
   }
 
   async start(): Promise<void> {
-    const filename = (this.db.client.config as { connection: { filename: string } }).connection.filename;
     try {
-      this.conn = await openConnection(filename);
+      this.conn = await openConnection(this.filename);
     } catch (err) {
-      this.logger.warn({ err, filename }, 'cannot open a second connection for background WAL checkpoints; SQLite checkpoints on commit');
+      this.logger.warn({ err, filename: this.filename }, 'cannot open a second connection for background WAL checkpoints; SQLite checkpoints on commit');
       return;
     }
     await this.db.raw('PRAGMA wal_autocheckpoint = 0');

@@ -14,7 +14,7 @@ export type ExportRow = Pick<
 >;
 
 /** The fields in the order exportRowFromValues reads them (id and started_at first, as the keyset needs). */
-const EXPORT_FIELDS = [
+export const EXPORT_FIELDS = [
   'id', 'startedAt', 'answeredAt', 'endedAt', 'trackingNumber', 'callerNumber', 'forwardedTo', 'status', 'sipCode', 'hangupBy',
   'ringSeconds', 'talkSeconds', 'attributionType', 'poolName', 'source', 'medium', 'campaign', 'term', 'content', 'referrer',
   'landingPage', 'visitId', 'gaClientId', 'ymClientId', 'gclid', 'yclid', 'firstCall', 'targetCall', 'tags', 'dealValue',

@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import { dsvFormat } from 'd3-dsv';
 import type { Knex } from 'knex';
 import type { CallFilter } from '../calls/call-filter.js';
-import { isSqlite, streamCallRows, streamCallValueBatches } from '../calls/call-queries.js';
+import { streamCallRows, streamCallValueBatches } from '../calls/call-queries.js';
 import { rowToCall } from '../calls/call-store.js';
+import { databaseClient } from '../db/connect.js';
 import type { ExportFormat } from './export-formats.js';
 import { EXPORT_COLUMNS, exportRowFromValues, type ExportRow } from './export-row.js';
 
@@ -68,7 +69,7 @@ function recordWriter(formatValue: (cell: string) => string, delimiter: string):
 
 /** Batches of the calls to export, oldest first: SQLite's JSON rows straight to ExportRows, else call records. */
 async function* exportRowBatches(db: Knex, filter: CallFilter): AsyncGenerator<readonly ExportRow[]> {
-  if (isSqlite(db)) {
+  if (databaseClient(db) === 'sqlite3') {
     for await (const values of streamCallValueBatches(db, filter, EXPORT_COLUMNS, BATCH_ROWS)) yield values.map(exportRowFromValues);
     return;
   }

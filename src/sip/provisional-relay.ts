@@ -42,7 +42,7 @@ export class ProvisionalRelay {
   }
 
   /** A target's 18x (`target`: which forward target sent it). */
-  relay(prov: Srf.SrfResponse, target = ''): void {
+  relay(prov: Srf.SrfResponse, target: string): void {
     if (prov.status <= 100 || prov.status >= 200) return;
     this.onRinging();
     const body = prov.body;

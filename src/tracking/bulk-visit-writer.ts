@@ -105,7 +105,7 @@ export class BulkVisitWriter {
       row.push(decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null);
       return row;
     });
-    const stored = (await query('visit-batch', () => INSERT_BATCH, [JSON.stringify(rows)])) as {
+    const stored = (await query(INSERT_BATCH, [JSON.stringify(rows)])) as {
       id: string;
       number: string | null;
       number_type: ShownNumberType | null;

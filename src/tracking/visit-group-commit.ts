@@ -7,8 +7,8 @@ import type { BulkVisitWriter } from './bulk-visit-writer.js';
 import type { NewVisitCommitter, PreparedVisit, ShownNumber } from './visit-service.js';
 
 /**
- * At most this many visits per transaction. The visits INSERT binds 30 values a row: 200 rows
- * stay far below SQLite's 32,766 bound parameters, and a batch still commits in a few ms.
+ * At most this many visits per batch statement: under a burst the queue is drained in steps
+ * that each commit in a few ms, so the first requests of a burst are not held back by the last.
  */
 export const MAX_GROUP = 200;
 

@@ -23,10 +23,10 @@ describe('background WAL checkpoints (SQLite)', () => {
   it('commits no longer checkpoint; the checkpointer copies the WAL into the database file', async () => {
     const file = path.join(tempDir(), 'w.sqlite');
     const db = createDatabase({ client: 'sqlite3', filename: file, busyTimeoutMs: 5000 });
-    const checkpointer = new WalCheckpointer(db, testLogger(), 60_000);
+    const checkpointer = WalCheckpointer.forDatabase(db, testLogger(), 60_000);
+    assert.ok(checkpointer, 'a SQLite file gets a checkpointer');
     try {
       await migrateToLatest(db);
-      assert.equal(WalCheckpointer.appliesTo(db), true);
       await checkpointer.start();
       assert.deepEqual(await db.raw('PRAGMA wal_autocheckpoint'), [{ wal_autocheckpoint: 0 }]);
       await checkpointer.checkpoint(); // the schema the migrations wrote
@@ -50,7 +50,7 @@ describe('background WAL checkpoints (SQLite)', () => {
 
   it('does not apply to an in-memory database', () => {
     const db = createDatabase({ client: 'sqlite3', filename: ':memory:', busyTimeoutMs: 5000 });
-    assert.equal(WalCheckpointer.appliesTo(db), false);
+    assert.equal(WalCheckpointer.forDatabase(db, testLogger()), undefined);
     void db.destroy();
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sdp } from '../support/fake-drachtio/parties.js';
 import { statusOf } from '../support/fake-drachtio/sip-text.js';
-import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
+import { addFailoverNumber, startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
 /**
  * Failover after early media without FreeSWITCH (SDP passes through): the caller's session
@@ -15,9 +15,7 @@ describe('failover after early media (pass-through)', () => {
   let h: SipHarness;
   before(async () => {
     h = await startSipHarness({
-      doc: (d) => {
-        (d.numbers as unknown[]).push({ number: '+74950000002', forwardTo: ['+74951110001', '+74951110002'], source: { name: 'Billboard' } });
-      },
+      doc: addFailoverNumber,
     });
   });
   after(() => h.stop());

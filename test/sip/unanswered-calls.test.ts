@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
+import { addFailoverNumber, startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
 describe('calls that are not answered', () => {
   let h: SipHarness;
   before(async () => {
     h = await startSipHarness({
       ringTimeoutMs: 300,
-      doc: (d) => {
-        // A second static number with two targets, for failover.
-        (d.numbers as unknown[]).push({ number: '+74950000002', forwardTo: ['+74951110001', '+74951110002'], source: { name: 'Billboard' } });
-      },
+      doc: addFailoverNumber,
     });
   });
   after(() => h.stop());

@@ -12,6 +12,14 @@ import { FakeDrachtioServer } from './fake-drachtio/fake-drachtio-server.js';
 import { testLogger } from './logger.js';
 import { RecordingEventSink } from './recording-event-sink.js';
 
+/**
+ * For `doc`: a second static number, +74950000002, forwarding to two targets in turn
+ * (+74951110001, then +74951110002), for failover scenarios.
+ */
+export function addFailoverNumber(doc: Record<string, unknown>): void {
+  (doc.numbers as unknown[]).push({ number: '+74950000002', forwardTo: ['+74951110001', '+74951110002'], source: { name: 'Billboard' } });
+}
+
 export interface SipHarness {
   app: App;
   fake: FakeDrachtioServer;

@@ -54,13 +54,16 @@ describe('group commit of new visits (SQLite)', () => {
       return open(...args);
     };
     // The batch itself is one statement on the connection (SqliteHotPath): its own transaction.
-    const batchWork = SqliteHotPath.prototype.withConnection;
     SqliteHotPath.prototype.withConnection = function (this: SqliteHotPath, ...args) {
       transactions += 1;
       return batchWork.apply(this, args) as never;
     };
   });
-  after(() => f.close());
+  const batchWork = SqliteHotPath.prototype.withConnection;
+  after(async () => {
+    SqliteHotPath.prototype.withConnection = batchWork;
+    await f.close();
+  });
   beforeEach(() => {
     f.clock.advance(60 * MINUTE); // every earlier hold has lapsed
     statements = [];
