@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallRecord } from '../calls/call-record.js';
 import { errorMessage } from '../errors.js';
+import type { DelayedOffer } from '../sip/media-path.js';
 import type { MediaEndpoint, MediaPort } from './media-port.js';
 import { needsMedia, type MediaPolicy, type RecordingDirs } from './media-policy.js';
 import { prepareRecordingDir, readRecordingInfo, recordingLocation, type RecordingLocation } from './recording-files.js';
@@ -166,6 +167,30 @@ export class AnchoredMediaPath {
     await this.deps.port.modify(ep, offer);
     if (from === 'target') this.lastTargetSdp = offer;
     return ep.localSdp;
+  }
+
+  /**
+   * A re-INVITE without SDP: the sender is offered its endpoint's SDP as it stands (RFC 3264 8:
+   * an unchanged description keeps its version), and its answer re-INVITEs that endpoint, so
+   * FreeSWITCH sends to wherever the sender now listens. The other side is not involved.
+   */
+  async offerlessReinvite(from: 'caller' | 'target', relay: () => Promise<DelayedOffer>): Promise<DelayedOffer> {
+    const ep = from === 'caller' ? this.epA : this.epB;
+    if (!ep) return relay();
+    return {
+      offer: ep.localSdp,
+      answer: async (sdp) => {
+        if (!sdp) return;
+        const offered = ep.localSdp;
+        try {
+          await this.deps.port.modify(ep, sdp);
+          if (from === 'target') this.lastTargetSdp = sdp;
+          if (ep.localSdp !== offered) this.deps.logger.warn({ from }, 'FreeSWITCH changed its SDP after a re-INVITE without SDP; the sender keeps the one it was offered');
+        } catch (err) {
+          this.deps.logger.warn({ err: errorMessage(err), from }, "could not give FreeSWITCH the answer to a re-INVITE without SDP; media goes on as before");
+        }
+      },
+    };
   }
 
   /** Stops the recording, destroys both endpoints, reports the recording. Idempotent; never rejects. */

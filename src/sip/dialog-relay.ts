@@ -2,7 +2,8 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { HangupSide } from '../calls/call-record.js';
 import { errorMessage } from '../errors.js';
-import type { MediaPath } from './media-path.js';
+import { ACK_WAIT_MS, waitForCallerAnswer } from './late-offer.js';
+import type { DelayedOffer, MediaPath } from './media-path.js';
 
 /**
  * Headers an INFO or NOTIFY keeps when it crosses to the other leg: what says how to read the
@@ -106,7 +107,46 @@ export class DialogRelay {
   }
 
   private reinvite(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
+    if (!req.body) return this.offerlessReinvite(from, res, other);
     this.answerOffer(from, 're-INVITE', req, res, (sdp) => other.modify(from === 'target' ? this.toCaller(sdp) : sdp));
+  }
+
+  /**
+   * A re-INVITE without SDP (RFC 3261 14.1: PBXs send them after a transfer or to refresh the
+   * session): our 200 must carry an offer and the sender's answer comes in its ACK. By default
+   * drachtio-srf would ACK the other side's 200 (its offer) at once, without an answer; here it
+   * is ACKed only with the sender's answer, or, when the ACK brings none (or none comes within
+   * timer H), with the SDP the other side had, so the session stays as it was.
+   */
+  private offerlessReinvite(from: 'caller' | 'target', res: Srf.SrfResponse, other: Srf.Dialog): void {
+    const sender = from === 'caller' ? this.caller : this.target;
+    // SDP going to the caller keeps the caller's session origin (toCaller); the target's is as sent.
+    const toSender = (sdp: string) => (from === 'caller' ? this.toCaller(sdp) : sdp);
+    const toOther = (sdp: string) => (from === 'target' ? this.toCaller(sdp) : sdp);
+    const relay = async (): Promise<DelayedOffer> => {
+      const previous = other.local.sdp;
+      const { sdp, ack } = await other.modify(undefined, { noAck: true });
+      const finish = (answer: string) => {
+        other.local.sdp = answer;
+        ack(answer);
+      };
+      if (!sdp) {
+        finish(previous);
+        throw new Error('the other side answered a re-INVITE without SDP with no offer');
+      }
+      return { offer: sdp, answer: async (answer) => finish(answer ? toOther(answer) : previous) };
+    };
+    this.media
+      .offerlessReinvite(from, relay)
+      .then(async ({ offer, answer }) => {
+        // Listening before the 200 goes out: the ACK cannot arrive earlier.
+        const acked = waitForCallerAnswer(sender, { timeoutMs: ACK_WAIT_MS, onAbort: () => () => undefined });
+        res.send(200, { body: toSender(offer), headers: { 'Content-Type': 'application/sdp' } });
+        const ack = await acked;
+        if (ack.kind !== 'answer') this.logger.warn({ from, ack: ack.kind }, 're-INVITE without SDP: no answer in the ACK; the session stays as it was');
+        await answer(ack.kind === 'answer' ? ack.sdp : undefined);
+      }, (err: unknown) => this.refuse(from, 're-INVITE without SDP', res, err))
+      .catch((err: unknown) => this.logger.warn({ err: errorMessage(err), from }, 're-INVITE without SDP could not be completed'));
   }
 
   private answerOffer(from: 'caller' | 'target', what: string, req: Srf.SrfRequest, res: Srf.SrfResponse, relay: (sdp: string) => Promise<string>): void {
@@ -114,13 +154,15 @@ export class DialogRelay {
       .reinvite(from, req.body, relay)
       .then(
         (answer) => res.send(200, { body: from === 'caller' ? this.toCaller(answer) : answer, headers: { 'Content-Type': 'application/sdp' } }),
-        (err: unknown) => {
-          const status = (err as { status?: unknown }).status;
-          this.logger.warn({ err: errorMessage(err), from }, `${what} could not be relayed`);
-          // The other side's refusal (488, 491) is passed back; our own failure is a 500.
-          res.send(typeof status === 'number' && status >= 400 ? status : 500);
-        },
+        (err: unknown) => this.refuse(from, what, res, err),
       );
+  }
+
+  private refuse(from: 'caller' | 'target', what: string, res: Srf.SrfResponse, err: unknown): void {
+    const status = (err as { status?: unknown }).status;
+    this.logger.warn({ err: errorMessage(err), from }, `${what} could not be relayed`);
+    // The other side's refusal (488, 491) is passed back; our own failure is a 500.
+    res.send(typeof status === 'number' && status >= 400 ? status : 500);
   }
 }
 

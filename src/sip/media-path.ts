@@ -1,6 +1,13 @@
 import type { Logger } from 'pino';
 import type { CallRecord } from '../calls/call-record.js';
 
+/** The offer for a re-INVITE without SDP, and where the sender's answer goes. */
+export interface DelayedOffer {
+  offer: string;
+  /** The sender's answer from its ACK; undefined when the ACK had none (the session stays as it was). Never rejects. */
+  answer(sdp: string | undefined): Promise<void>;
+}
+
 /** What the media path reports for the call row when it is released (recording columns). */
 export type MediaOutcome = Pick<CallRecord, 'recordingStatus' | 'recordingError' | 'recordingPath' | 'recordingSize' | 'recordingDuration'>;
 
@@ -44,6 +51,12 @@ export interface MediaPath {
    * answer; pass-through uses it, an anchored path answers from its own endpoint instead.
    */
   reinvite(from: 'caller' | 'target', offer: string, relay: (sdp: string) => Promise<string>): Promise<string>;
+  /**
+   * A re-INVITE without SDP from one side (delayed offer): our 200 carries an offer and the
+   * sender's answer comes in its ACK. `relay` re-INVITEs the other side without SDP and hands
+   * back its offer; pass-through uses it, an anchored path offers its own endpoint's SDP.
+   */
+  offerlessReinvite(from: 'caller' | 'target', relay: () => Promise<DelayedOffer>): Promise<DelayedOffer>;
   /** The call is over (any way): free what was allocated; the recording columns, if any. Must not throw. */
   release(): Promise<MediaOutcome | void>;
 }
@@ -66,6 +79,10 @@ export class PassThroughMedia implements MediaPath {
 
   reinvite(_from: 'caller' | 'target', offer: string, relay: (sdp: string) => Promise<string>): Promise<string> {
     return relay(offer);
+  }
+
+  offerlessReinvite(_from: 'caller' | 'target', relay: () => Promise<DelayedOffer>): Promise<DelayedOffer> {
+    return relay();
   }
 
   async release(): Promise<void> {}

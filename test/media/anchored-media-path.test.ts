@@ -46,6 +46,24 @@ describe('anchored media path', () => {
     assert.equal(fake.openCount, 0);
   });
 
+  it("a re-INVITE without SDP is offered the endpoint's SDP; the answer re-INVITEs that endpoint, and a failure there is not the caller's", async () => {
+    const { fake, media } = pathWith();
+    await media.offerForTarget(CALLER_OFFER);
+    const ep1Answer = await media.answerForCaller(CALLEE_ANSWER, 'answer');
+    await media.connected();
+    const relay = () => Promise.reject(new Error('the target must not be asked'));
+    const delayed = await media.offerlessReinvite('caller', relay);
+    assert.equal(delayed.offer, ep1Answer);
+    await delayed.answer('v=0\r\ns=moved\r\n');
+    assert.equal(fake.log.filter((l) => l === 'modify ep1').length, 1);
+    await (await media.offerlessReinvite('caller', relay)).answer(undefined);
+    assert.equal(fake.log.filter((l) => l === 'modify ep1').length, 1, 'no answer in the ACK: FreeSWITCH keeps what it had');
+    fake.misbehave('modify', { fail: 'gone' });
+    await (await media.offerlessReinvite('target', relay)).answer('v=0\r\ns=t\r\n');
+    await media.release();
+    assert.equal(fake.openCount, 0);
+  });
+
   it('FreeSWITCH failing on answer without a way to re-INVITE the target: the error reaches the session', async () => {
     const { fake, media } = pathWith({}, (f) => f.misbehave('modify', { fail: 'gone' }));
     await media.offerForTarget(CALLER_OFFER);

@@ -65,6 +65,26 @@ describe('calls anchored and recorded in FreeSWITCH (real drachtio-srf + drachti
     assert.ok(existsSync(path.join(m.h.dir, 'rec', row.recordingPath)));
   });
 
+  it("a re-INVITE without SDP from the caller: offered its endpoint's SDP, its answer in the ACK goes to FreeSWITCH, the target is not disturbed", async () => {
+    const caller = m.h.fake.sip.placeCall({ from: '79161239999', to: '+74950000001' });
+    const callee = await m.h.fake.sip.nextInvite();
+    callee.answer();
+    await caller.finalResponse();
+    await m.h.answered(caller.callId);
+    const [epA] = m.openChannels();
+    assert.ok(epA);
+    const moved = sdp('caller', 7460, 'sendrecv', 2);
+    const res = await caller.reinviteWithoutOffer(moved);
+    assert.equal(statusOf(res), 200);
+    assert.equal(res.body, epA.localSdp, "offered the caller-side endpoint's SDP");
+    await waitFor(() => epA.remoteSdp === moved, "FreeSWITCH got the caller's new SDP");
+    assert.equal(callee.requests.all.filter((r) => r.startLine.startsWith('INVITE')).length, 1, 'no re-INVITE reached the target');
+    await caller.bye();
+    await callee.waitForRequest('BYE');
+    assert.equal((await m.h.finalRow(caller.callId)).recordingStatus, 'saved');
+    await m.noChannelsLeft();
+  });
+
   it('answered and recorded, the target hangs up: both legs and both endpoints end, the file is saved', async () => {
     m.fs.recordedSeconds = 7;
     const caller = m.h.fake.sip.placeCall({ from: '79161230000', to: '+74950000001' });

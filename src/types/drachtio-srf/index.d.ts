@@ -87,6 +87,13 @@ declare namespace Srf {
     destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
     /** re-INVITE with this SDP; resolves with the far end's answer. */
     modify(sdp: string, opts?: { headers?: Record<string, string> }): Promise<string>;
+    /**
+     * re-INVITE without SDP (dialog.js modify with sdp undefined and `noAck`): the far end's 200
+     * carries its offer and is not ACKed until `ack(answer)` (which also admits the dialog's next
+     * re-INVITE). `local.sdp` is left undefined meanwhile: the caller of this sets it again.
+     * A failure status rejects with a SipError (`status`).
+     */
+    modify(sdp: undefined, opts: { noAck: true; headers?: Record<string, string> }): Promise<{ sdp: string; ack: (answer: string) => void }>;
     /** Resolves with the first response: a provisional one too, when the far end sends one. */
     request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfResponse>;
     /** Callback form: called once per response (1xx included), or once with an error when the request could not be sent. */

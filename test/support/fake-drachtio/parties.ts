@@ -60,7 +60,7 @@ abstract class Endpoint implements Party {
 
   /** The local SDP this end answers re-INVITEs with. */
   sdp = CALLEE_SDP;
-  /** Final status this end answers in-dialog INFO / NOTIFY / UPDATE with (default 200). */
+  /** Final status this end answers in-dialog INFO / NOTIFY / UPDATE / re-INVITE with (default 200). */
   readonly answerStatus: Record<string, number> = {};
   /** Body (and its Content-Type) this end puts in its 200 to an in-dialog INFO. */
   infoAnswer: { body: string; contentType: string } | undefined;
@@ -73,8 +73,10 @@ abstract class Endpoint implements Party {
 
   /** Waits for a request of `method` from the server (BYE, ACK, CANCEL, re-INVITE). */
   waitForRequest(method: string, nth = 1): Promise<SipText> {
-    let seen = 0;
-    return this.requests.find((m) => methodOf(m) === method && ++seen === nth, `${method} #${nth}`, undefined, () =>
+    // Counted afresh on every look: find() looks again each time a message arrives, and a count
+    // kept across looks took the first ACK for the second one.
+    const isNth = (m: SipText) => methodOf(m) === method && this.requests.all.filter((r) => methodOf(r) === method).indexOf(m) === nth - 1;
+    return this.requests.find(isNth, `${method} #${nth}`, undefined, () =>
       this.requests.all.map((m) => m.startLine).join(', ') || 'nothing',
     );
   }
@@ -86,7 +88,7 @@ abstract class Endpoint implements Party {
   protected answerInDialog(req: SipText, toTag: string): void {
     const method = methodOf(req);
     if (method === 'ACK') return;
-    if (method === 'INVITE') {
+    if (method === 'INVITE' && !this.answerStatus.INVITE) {
       this.sdp = this.sdpForReinvite(req.body);
       return this.send(responseTo(req, 200, { toTag, contact: `<sip:${this.address}:${this.port}>`, body: this.sdp }));
     }
@@ -110,6 +112,22 @@ abstract class Endpoint implements Party {
     const msg = this.inDialog(method, body);
     for (const [name, value] of Object.entries(headers)) setHeader(msg, name, value);
     return this.requestAndWait(msg);
+  }
+
+  /**
+   * A re-INVITE without SDP (delayed offer): the 200 carries the offer, the ACK carries `answer`
+   * ('' sends an ACK without SDP). Resolves with the final response.
+   */
+  async reinviteWithoutOffer(answer: string): Promise<SipText> {
+    const msg = this.inDialog('INVITE', '');
+    const branch = branchOf(msg);
+    this.send(msg);
+    const res = await this.responses.find((r) => branchOf(r) === branch && statusOf(r) >= 200, `final response to ${msg.startLine}`);
+    if (statusOf(res) < 300) {
+      if (answer) this.sdp = answer;
+      this.send(this.ackFor(msg, res, answer));
+    }
+    return res;
   }
 
   /** What this end answers a re-INVITE with: its own SDP, holding when the offer holds. */

@@ -218,6 +218,8 @@ export class SipCore {
     req.headers.push(['Via', `SIP/2.0/UDP ${this.address}:${this.port};rport;branch=${branch}`], ['Max-Forwards', '70']);
     req.headers.push(['From', `${dialog.serverSide};tag=${dialog.serverTag}`], ['To', `${dialog.peerSide};tag=${dialog.peerTag ?? ''}`]);
     req.headers.push(['Call-ID', dialog.callId], ['CSeq', `${method === 'ACK' ? dialog.inviteCseq : ++dialog.cseq} ${method}`]);
+    // An ACK carries the CSeq number of the INVITE it acknowledges: after a re-INVITE, that one's.
+    if (method === 'INVITE') dialog.inviteCseq = dialog.cseq;
     copyAppHeaders(msg, req);
     if (method === 'INVITE' && !header(req, 'Contact')) req.headers.push(['Contact', `<sip:${this.address}:${this.port}>`]);
     if (msg.body && !header(req, 'Content-Type')) req.headers.push(['Content-Type', 'application/sdp']);
