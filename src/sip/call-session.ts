@@ -11,6 +11,7 @@ import type { Attribution, CallAttributor } from '../tracking/attribution-types.
 import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
+import { reinvite } from './dialog-modify.js';
 import { DialogRelay } from './dialog-relay.js';
 import { moveCallerToNewMedia, sameMedia } from './sdp-origin.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
@@ -142,7 +143,7 @@ export class CallSession {
     let early: string | undefined;
     try {
       // If FreeSWITCH fails now, the answered target is re-INVITEd with the caller's SDP (pass-through).
-      sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer', (offer) => target.modify(offer));
+      sdp = await this.media!.answerForCaller(target.remote.sdp, 'answer', (offer) => reinvite(target, offer));
       // Failover after early media: the caller's session already has the first target's answer.
       early = provisional.earlyAnswerFromAnotherTarget(number);
       if (early !== undefined && sameMedia(early, sdp)) early = undefined;

@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { HangupSide } from '../calls/call-record.js';
 import { errorMessage } from '../errors.js';
+import { reinvite, reinviteWithoutOffer } from './dialog-modify.js';
 import { ACK_WAIT_MS, waitForCallerAnswer } from './late-offer.js';
 import type { DelayedOffer, MediaPath } from './media-path.js';
 
@@ -108,7 +109,7 @@ export class DialogRelay {
 
   private reinvite(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
     if (!req.body) return this.offerlessReinvite(from, res, other);
-    this.answerOffer(from, 're-INVITE', req, res, (sdp) => other.modify(from === 'target' ? this.toCaller(sdp) : sdp));
+    this.answerOffer(from, 're-INVITE', req, res, (sdp) => reinvite(other, from === 'target' ? this.toCaller(sdp) : sdp));
   }
 
   /**
@@ -125,7 +126,7 @@ export class DialogRelay {
     const toOther = (sdp: string) => (from === 'target' ? this.toCaller(sdp) : sdp);
     const relay = async (): Promise<DelayedOffer> => {
       const previous = other.local.sdp;
-      const { sdp, ack } = await other.modify(undefined, { noAck: true });
+      const { sdp, ack } = await reinviteWithoutOffer(other);
       const finish = (answer: string) => {
         other.local.sdp = answer;
         ack(answer);

@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
+import { reinvite } from './dialog-modify.js';
 
 /**
  * Keeps one SDP origin (`o=` line) on a leg whose media source changes under it.
@@ -53,11 +54,17 @@ function parseVersion(v: string | undefined): bigint {
 /** How long the switch waits for the caller's ACK of our 200 (retransmitted until it comes; 4 s covers several). */
 const CALLER_ACK_WAIT_MS = 4_000;
 
+// RFC 3261 14.1: after a 491 the side that did not choose the Call-ID (calltrack, on the
+// caller's leg) tries again after a random 0-2 s; a few tries, then the call goes on as it is.
+const GLARE_RETRIES = 3;
+const GLARE_WAIT_MS = 2_000;
+
 /**
  * The caller was answered with `early` (its early-media answer); the call's media is `sdp`:
  * re-INVITE the caller with it under the early answer's origin, once the caller's ACK is in (a
- * re-INVITE before it may get 491). Returns the rewrite for every later SDP sent to the caller.
- * A refusal is logged: the call goes on as it would have without the switch.
+ * re-INVITE before it may get 491). A 491 (the caller's own re-INVITE crossed ours) is retried
+ * with the same offer. Returns the rewrite for every later SDP sent to the caller. A refusal is
+ * logged: the call goes on as it would have without the switch.
  */
 export async function moveCallerToNewMedia(caller: Srf.Dialog, early: string, sdp: string, logger: Logger): Promise<(sdp: string) => string> {
   const origin = new SdpOrigin(early);
@@ -65,6 +72,20 @@ export async function moveCallerToNewMedia(caller: Srf.Dialog, early: string, sd
     const timer = setTimeout(resolve, CALLER_ACK_WAIT_MS);
     caller.once('ack', () => (clearTimeout(timer), resolve()));
   });
-  await caller.modify(origin.next(sdp)).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'the caller refused the new media; the call goes on'));
+  const offer = origin.next(sdp);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await reinvite(caller, offer);
+      break;
+    } catch (err) {
+      const glare = (err as { status?: unknown }).status === 491;
+      if (glare && attempt < GLARE_RETRIES && caller.connected) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * GLARE_WAIT_MS));
+        continue;
+      }
+      logger.warn({ err: errorMessage(err), attempts: attempt }, 'the caller refused the new media; the call goes on');
+      break;
+    }
+  }
   return (next) => origin.next(next);
 }

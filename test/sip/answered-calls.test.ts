@@ -120,4 +120,20 @@ describe('answered calls through the B2BUA', () => {
     await callee.waitForRequest('BYE');
     assert.equal((await h.finalRow(caller.callId)).status, 'answered');
   });
+
+  it("a refused re-INVITE (488) is passed back and the next one is relayed (drachtio-srf would queue it forever)", async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001' });
+    const callee = await h.fake.sip.nextInvite();
+    callee.answer();
+    await caller.finalResponse();
+    await callee.waitForRequest('ACK');
+    callee.answerStatus.INVITE = 488;
+    assert.equal(statusOf(await caller.reinvite(sdp('caller', 7372, 'sendonly', 2))), 488);
+    delete callee.answerStatus.INVITE;
+    const again = await caller.reinvite(sdp('caller', 7372, 'sendonly', 3));
+    assert.equal(statusOf(again), 200);
+    assert.match((await callee.waitForRequest('INVITE', 3)).body, /o=caller 1234 3 /);
+    await caller.bye();
+    await callee.waitForRequest('BYE');
+  });
 });

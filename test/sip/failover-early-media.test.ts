@@ -54,6 +54,26 @@ describe('failover after early media (pass-through)', () => {
     assert.deepEqual({ status: row.status, forwardedTo: row.forwardedTo }, { status: 'answered', forwardedTo: '+74951110002' });
   });
 
+  it('the caller answering the switch with 491 (glare) gets the same offer again, and the call is answered', async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002' });
+    const first = await h.fake.sip.nextInvite();
+    first.progress(sdp('pbx-a', 7400));
+    await caller.waitForStatus(183);
+    first.reject(486);
+    const second = await h.fake.sip.nextInvite();
+    caller.answerStatus.INVITE = 491;
+    second.answer(sdp('pbx-b', 7500));
+    const refused = await caller.waitForRequest('INVITE');
+    delete caller.answerStatus.INVITE;
+    const retried = await caller.waitForRequest('INVITE', 2);
+    assert.equal(retried.body, refused.body, 'the same offer (same version) after the 491');
+    assert.match(retried.body, /^m=audio 7500 /m);
+    await h.answered(caller.callId);
+    await caller.bye();
+    await second.waitForRequest('BYE');
+    assert.equal((await h.finalRow(caller.callId)).status, 'answered');
+  });
+
   it('early media and answer from the same target: the 200 carries its answer and the caller gets no re-INVITE', async () => {
     const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002' });
     const first = await h.fake.sip.nextInvite();
