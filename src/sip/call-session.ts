@@ -13,7 +13,7 @@ import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
 import { reinvite } from './dialog-modify.js';
 import { DialogRelay } from './dialog-relay.js';
-import { moveCallerToNewMedia, sameMedia } from './sdp-origin.js';
+import { moveCallerToNewMedia, sameMedia, SdpOrigin } from './sdp-origin.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
 import type { MediaOutcome, MediaPath, MediaPathFactory, MediaRoute } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
@@ -157,8 +157,9 @@ export class CallSession {
     }
     if (early === undefined) return this.bridge(caller, target, number);
     this.logger.info({ target: number }, "failover after early media: re-INVITE the caller with the answering target's media");
-    const toCaller = await moveCallerToNewMedia(caller, early, sdp, this.logger);
-    await this.bridge(caller, target, number, toCaller);
+    const origin = new SdpOrigin(early);
+    void moveCallerToNewMedia(caller, origin, sdp, this.logger);
+    await this.bridge(caller, target, number, (next) => origin.next(next));
   }
 
   /**

@@ -16,6 +16,8 @@ import { reinvite } from './dialog-modify.js';
 export class SdpOrigin {
   private readonly fields: string[];
   private version: bigint;
+  /** How many SDPs have gone out under the origin (next() calls). */
+  issued = 0;
 
   constructor(established: string) {
     const line = originLine(established);
@@ -25,6 +27,7 @@ export class SdpOrigin {
 
   /** `sdp` with the kept origin and the next version (unchanged if either SDP has no valid o= line). */
   next(sdp: string): string {
+    this.issued++;
     if (this.fields.length !== 6 || originLine(sdp) === undefined) return sdp;
     this.version += 1n;
     const [user, session, , net, addrType, address] = this.fields;
@@ -62,30 +65,33 @@ const GLARE_WAIT_MS = 2_000;
 /**
  * The caller was answered with `early` (its early-media answer); the call's media is `sdp`:
  * re-INVITE the caller with it under the early answer's origin, once the caller's ACK is in (a
- * re-INVITE before it may get 491). A 491 (the caller's own re-INVITE crossed ours) is retried
- * with the same offer. Returns the rewrite for every later SDP sent to the caller. A refusal is
- * logged: the call goes on as it would have without the switch.
+ * re-INVITE before it may get 491). Runs beside the dialog relay, so a BYE or an in-dialog
+ * request from either leg meanwhile is handled as in any answered call. A 491 (the caller's own
+ * re-INVITE crossed ours) is retried with the same offer. Nothing is sent when the caller is
+ * gone, or when SDP from the answering target already reached it through the relay (a
+ * re-INVITE of the target's own carries that target's media). A refusal is logged: the call goes
+ * on as it would have without the switch. Never rejects.
  */
-export async function moveCallerToNewMedia(caller: Srf.Dialog, early: string, sdp: string, logger: Logger): Promise<(sdp: string) => string> {
-  const origin = new SdpOrigin(early);
+export async function moveCallerToNewMedia(caller: Srf.Dialog, origin: SdpOrigin, sdp: string, logger: Logger): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, CALLER_ACK_WAIT_MS);
     caller.once('ack', () => (clearTimeout(timer), resolve()));
   });
+  if (!caller.connected || origin.issued > 0) return;
   const offer = origin.next(sdp);
+  const ours = origin.issued;
   for (let attempt = 1; ; attempt++) {
     try {
       await reinvite(caller, offer);
-      break;
+      return;
     } catch (err) {
-      const glare = (err as { status?: unknown }).status === 491;
-      if (glare && attempt < GLARE_RETRIES && caller.connected) {
+      if (!caller.connected || origin.issued !== ours) return;
+      if ((err as { status?: unknown }).status === 491 && attempt < GLARE_RETRIES) {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * GLARE_WAIT_MS));
         continue;
       }
       logger.warn({ err: errorMessage(err), attempts: attempt }, 'the caller refused the new media; the call goes on');
-      break;
+      return;
     }
   }
-  return (next) => origin.next(next);
 }

@@ -39,8 +39,7 @@ describe('failover after early media (pass-through)', () => {
     assert.match(moved.body, /^m=audio 7500 /m, "the second target's media");
     assert.match(moved.body, /^o=pbx-a 1234 2 IN IP4 127\.0\.0\.1\r?$/m, 'same origin, next version');
 
-    // Later SDP from the second target reaches the caller under that origin too (once the
-    // switch is complete: the call counts as answered from then on).
+    // Later SDP from the second target reaches the caller under that origin too.
     await h.answered(caller.callId);
     const hold = sdp('pbx-b', 7500, 'sendonly', 2);
     assert.equal(statusOf(await second.reinvite(hold)), 200);
@@ -72,6 +71,47 @@ describe('failover after early media (pass-through)', () => {
     await caller.bye();
     await second.waitForRequest('BYE');
     assert.equal((await h.finalRow(caller.callId)).status, 'answered');
+  });
+
+  it('the caller hanging up before its ACK (while the switch waits for it) ends the target leg too', async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002', noAck: true });
+    const first = await h.fake.sip.nextInvite();
+    first.progress(sdp('pbx-a', 7400));
+    await caller.waitForStatus(183);
+    first.reject(486);
+    const second = await h.fake.sip.nextInvite();
+    second.answer(sdp('pbx-b', 7500));
+    assert.equal((await caller.finalResponse()).status, 200);
+    await h.answered(caller.callId);
+    await caller.bye();
+    await second.waitForRequest('BYE');
+    const row = await h.finalRow(caller.callId);
+    assert.deepEqual({ status: row.status, hangupBy: row.hangupBy }, { status: 'answered', hangupBy: 'caller' });
+    assert.equal(caller.hasRequest('INVITE'), false, 'no re-INVITE to a caller that is gone');
+  });
+
+  it("a re-INVITE from the answering target before the switch is relayed to the caller (under the caller's origin), which makes the switch needless", async () => {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002', noAck: true });
+    const first = await h.fake.sip.nextInvite();
+    first.progress(sdp('pbx-a', 7400));
+    await caller.waitForStatus(183);
+    first.reject(486);
+    const second = await h.fake.sip.nextInvite();
+    second.answer(sdp('pbx-b', 7500));
+    await caller.finalResponse();
+    await h.answered(caller.callId);
+    const res = await second.reinvite(sdp('pbx-b', 7502, 'sendrecv', 2));
+    assert.equal(statusOf(res), 200);
+    assert.match(res.body, /o=caller/, "the caller's answer, not drachtio-srf's stale SDP");
+    const atCaller = await caller.waitForRequest('INVITE');
+    assert.match(atCaller.body, /^o=pbx-a 1234 2 /m);
+    assert.match(atCaller.body, /^m=audio 7502 /m);
+    // The switch waits up to 4 s for the caller's ACK (it never comes here), then finds the
+    // caller already moved and sends nothing.
+    await new Promise((resolve) => setTimeout(resolve, 4_300));
+    assert.equal(caller.requests.all.filter((r) => r.startLine.startsWith('INVITE')).length, 1, 'no switch re-INVITE after it');
+    await caller.bye();
+    await second.waitForRequest('BYE');
   });
 
   it('early media and answer from the same target: the 200 carries its answer and the caller gets no re-INVITE', async () => {
