@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../db/connect.js';
 import { SqliteHotPath } from '../db/sqlite-hot-path.js';
+import { SqliteReader } from '../db/sqlite-reader.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { CallFilter } from './call-filter.js';
 import type { CallRecord } from './call-record.js';
@@ -102,12 +103,15 @@ export async function* streamCallValueBatches(
   const select = () => q(CALLS_TABLE).select(q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns));
   const first = inKeyOrder(applyCallFilter(select(), filter), batchSize).toSQL().toNative();
   const next = compileFromCursor((time, id) => inKeyOrder(afterCursor(select(), filter, time, id), batchSize));
-  // The two statements stay prepared on the connection for the whole export: through knex each
-  // batch was prepared, run and finalized anew, ~0.5 ms of main thread a batch (5 s of a million
-  // rows in batches of 100). The connection is still taken per batch, so calls and visits get
-  // their turn between batches; the statements are finalized when the export ends or stops.
-  const statements = new SqliteHotPath(q as Database);
-  const run = (sql: string, bindings: readonly unknown[]) => statements.withConnection((query) => query(sql, [...bindings])) as Promise<{ r: string }[]>;
+  // The two statements stay prepared for the whole export: through knex each batch was prepared,
+  // run and finalized anew, ~0.5 ms of main thread a batch (5 s of a million rows in batches of
+  // 100). A file database is read on a connection of the export's own (SqliteReader: the next
+  // batch starts while this one is formatted); an in-memory one, on knex's, taken per batch so
+  // calls and visits get their turn between batches. Statements are finalized at the end.
+  const reader = await SqliteReader.forDatabase(q as Database);
+  const statements = reader ? undefined : new SqliteHotPath(q as Database);
+  const run = (sql: string, bindings: readonly unknown[]) =>
+    (reader ? reader.all(sql, bindings) : statements!.withConnection((query) => query(sql, [...bindings]))) as Promise<{ r: string }[]>;
   let pending = run(first.sql, first.bindings);
   try {
     for (;;) {
@@ -127,7 +131,7 @@ export async function* streamCallValueBatches(
   } finally {
     // The read-ahead may still hold the connection: let it finish before finalizing.
     await pending.catch(() => undefined);
-    await statements.close();
+    await (reader ?? statements)?.close();
   }
 }
 

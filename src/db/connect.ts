@@ -54,6 +54,13 @@ export function databaseClient(db: Database): DatabaseClient {
   return db.client.config.client === 'pg' ? 'pg' : 'sqlite3';
 }
 
+/** The file of a SQLite database; undefined for PostgreSQL and in-memory SQLite (nothing another connection could open). */
+export function sqliteFile(db: Database): string | undefined {
+  const file = (db.client.config as { connection?: { filename?: unknown } }).connection?.filename;
+  if (databaseClient(db) !== 'sqlite3' || typeof file !== 'string' || file === ':memory:' || file.startsWith('file::memory:')) return undefined;
+  return file;
+}
+
 /** A short description for logs and healthz, without credentials. */
 export function describeDatabase(cfg: CalltrackConfig['database']): string {
   if (cfg.client === 'sqlite3') return `sqlite3:${cfg.filename}`;

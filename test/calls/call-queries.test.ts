@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { SqliteHotPath } from '../../src/db/sqlite-hot-path.js';
 import { describe, it } from 'node:test';
 import { listCalls, streamCallRows, streamCallValueBatches } from '../../src/calls/call-queries.js';
 import { rowToCall } from '../../src/calls/call-store.js';
+import { SqliteReader } from '../../src/db/sqlite-reader.js';
 import { EXPORT_COLUMNS, EXPORT_FIELDS, exportRowFromValues, type ExportRow } from '../../src/exports/export-row.js';
 import { makeCall, migratedDb, seedCalls } from '../support/calls.js';
 import { tempDir } from '../support/temp.js';
@@ -45,18 +45,18 @@ describe('call queries (keyset batches and pages)', () => {
     const db = await migratedDb(tempDir());
     const t0 = Date.UTC(2026, 10, 2, 9);
     await seedCalls(db, Array.from({ length: 7 }, (_, i) => makeCall({ startedAt: t0 + i * 1000 })));
-    // The batch statements run prepared on the connection (SqliteHotPath), one unit of work each.
+    // The batch statements run prepared on the export's own connection (SqliteReader), one query each.
     let runs = 0;
-    const work = SqliteHotPath.prototype.withConnection;
-    SqliteHotPath.prototype.withConnection = function (this: SqliteHotPath, ...args) {
+    const all = SqliteReader.prototype.all;
+    SqliteReader.prototype.all = function (this: SqliteReader, ...args) {
       runs += 1;
-      return work.apply(this, args) as never;
+      return all.apply(this, args) as never;
     };
     const batches: number[] = [];
     try {
       for await (const batch of streamCallValueBatches(db, { from: t0 }, ['id', 'started_at', 'status'], 3)) batches.push(batch.length);
     } finally {
-      SqliteHotPath.prototype.withConnection = work;
+      SqliteReader.prototype.all = all;
     }
     assert.deepEqual(batches, [3, 3, 1]);
     assert.equal(runs, 3, 'one query per batch');

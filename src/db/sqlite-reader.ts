@@ -1,0 +1,52 @@
+import sqlite3 from 'sqlite3';
+import { sqliteFile, type Database } from './connect.js';
+
+/**
+ * A SQLite connection of its own for one long read (an export), beside knex's single one.
+ *
+ * Through knex's connection each batch of a long read first waits for the connection to be
+ * handed over, and that hand-off resolves only once the main thread is idle: the next batch
+ * could not start while this one was being formatted, so SQLite and JavaScript took turns
+ * (a million-row export: wall time = main thread + SQLite time). On its own connection the
+ * next batch starts at once, and knex's connection stays free for calls and visits meanwhile.
+ * WAL lets it read while the app writes; it never writes (`query_only`), so the rule that all
+ * writes and transactions go through knex's one connection stands.
+ */
+export class SqliteReader {
+  private readonly statements = new Map<string, sqlite3.Statement>();
+
+  private constructor(private readonly conn: sqlite3.Database) {}
+
+  /** A reader for a SQLite file database; undefined for PostgreSQL and in-memory SQLite (no second connection can see it). */
+  static async forDatabase(db: Database): Promise<SqliteReader | undefined> {
+    const file = sqliteFile(db);
+    if (file === undefined) return undefined;
+    const [row] = (await db.raw('PRAGMA busy_timeout')) as { timeout?: number }[];
+    const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const c = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(c)));
+    });
+    const pragmas = `PRAGMA query_only = ON; PRAGMA busy_timeout = ${Math.floor(Number(row?.timeout ?? 5000))};`;
+    await new Promise<void>((resolve, reject) => conn.exec(pragmas, (err) => (err ? reject(err) : resolve())));
+    return new SqliteReader(conn);
+  }
+
+  /** The rows of one statement, kept prepared (by its SQL text) for the next time. */
+  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = await new Promise<sqlite3.Statement>((resolve, reject) => {
+        const s = this.conn.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
+      });
+      this.statements.set(sql, stmt);
+    }
+    const ready = stmt;
+    return new Promise((resolve, reject) => ready.all([...params], (err, rows: T[]) => (err ? reject(err) : resolve(rows))));
+  }
+
+  /** Finalizes the statements and closes the connection; call once the last read has settled. */
+  async close(): Promise<void> {
+    await Promise.all([...this.statements.values()].map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
+    this.statements.clear();
+    await new Promise<void>((resolve) => this.conn.close(() => resolve()));
+  }
+}
