@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CALLEE_SDP, CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js';
 import { header, statusOf } from '../support/fake-drachtio/sip-text.js';
-import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
+import { answeredCall, startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
 describe('answered calls through the B2BUA', () => {
   let h: SipHarness;
@@ -122,11 +122,7 @@ describe('answered calls through the B2BUA', () => {
   });
 
   it("a refused re-INVITE (488) is passed back and the next one is relayed (drachtio-srf would queue it forever)", async () => {
-    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001' });
-    const callee = await h.fake.sip.nextInvite();
-    callee.answer();
-    await caller.finalResponse();
-    await callee.waitForRequest('ACK');
+    const { caller, callee } = await answeredCall(h);
     callee.answerStatus.INVITE = 488;
     assert.equal(statusOf(await caller.reinvite(sdp('caller', 7372, 'sendonly', 2))), 488);
     delete callee.answerStatus.INVITE;

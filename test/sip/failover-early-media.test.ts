@@ -53,13 +53,18 @@ describe('failover after early media (pass-through)', () => {
     assert.deepEqual({ status: row.status, forwardedTo: row.forwardedTo }, { status: 'answered', forwardedTo: '+74951110002' });
   });
 
-  it('the caller answering the switch with 491 (glare) gets the same offer again, and the call is answered', async () => {
-    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002' });
+  /** The first target sends early media and then 486; the second is INVITEd (not yet answered). */
+  async function failoverAfterEarlyMedia(opts: { noAck?: boolean } = {}) {
+    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002', ...opts });
     const first = await h.fake.sip.nextInvite();
     first.progress(sdp('pbx-a', 7400));
     await caller.waitForStatus(183);
     first.reject(486);
-    const second = await h.fake.sip.nextInvite();
+    return { caller, second: await h.fake.sip.nextInvite() };
+  }
+
+  it('the caller answering the switch with 491 (glare) gets the same offer again, and the call is answered', async () => {
+    const { caller, second } = await failoverAfterEarlyMedia();
     caller.answerStatus.INVITE = 491;
     second.answer(sdp('pbx-b', 7500));
     const refused = await caller.waitForRequest('INVITE');
@@ -74,12 +79,7 @@ describe('failover after early media (pass-through)', () => {
   });
 
   it('the caller hanging up before its ACK (while the switch waits for it) ends the target leg too', async () => {
-    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002', noAck: true });
-    const first = await h.fake.sip.nextInvite();
-    first.progress(sdp('pbx-a', 7400));
-    await caller.waitForStatus(183);
-    first.reject(486);
-    const second = await h.fake.sip.nextInvite();
+    const { caller, second } = await failoverAfterEarlyMedia({ noAck: true });
     second.answer(sdp('pbx-b', 7500));
     assert.equal((await caller.finalResponse()).status, 200);
     await h.answered(caller.callId);
@@ -91,12 +91,7 @@ describe('failover after early media (pass-through)', () => {
   });
 
   it("a re-INVITE from the answering target before the switch is relayed to the caller (under the caller's origin), which makes the switch needless", async () => {
-    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000002', noAck: true });
-    const first = await h.fake.sip.nextInvite();
-    first.progress(sdp('pbx-a', 7400));
-    await caller.waitForStatus(183);
-    first.reject(486);
-    const second = await h.fake.sip.nextInvite();
+    const { caller, second } = await failoverAfterEarlyMedia({ noAck: true });
     second.answer(sdp('pbx-b', 7500));
     await caller.finalResponse();
     await h.answered(caller.callId);

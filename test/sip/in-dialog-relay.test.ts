@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sdp, type FakeCallee, type FakeCaller } from '../support/fake-drachtio/parties.js';
+import { sdp } from '../support/fake-drachtio/parties.js';
 import { header, statusOf } from '../support/fake-drachtio/sip-text.js';
-import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
+import { answeredCall, startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
 const DTMF_5 = 'Signal=5\r\nDuration=160\r\n';
 
@@ -18,18 +18,9 @@ describe('in-dialog INFO, NOTIFY and UPDATE relay', () => {
   });
   after(() => h.stop());
 
-  async function answeredCall(): Promise<{ caller: FakeCaller; callee: FakeCallee }> {
-    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001' });
-    const callee = await h.fake.sip.nextInvite();
-    callee.answer();
-    await caller.finalResponse();
-    await callee.waitForRequest('ACK');
-    await h.answered(caller.callId);
-    return { caller, callee };
-  }
 
   it("relays the caller's DTMF INFO to the target with its body, and the target's 200 (with its body) back", async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     callee.infoAnswer = { body: '{"ok":true}', contentType: 'application/json' };
     const res = await caller.sendInDialog('INFO', DTMF_5, { 'Content-Type': 'application/dtmf-relay' });
     const atTarget = await callee.waitForRequest('INFO');
@@ -50,7 +41,7 @@ describe('in-dialog INFO, NOTIFY and UPDATE relay', () => {
   });
 
   it("relays the target's INFO to the caller, and passes the caller's refusal (415) back", async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     caller.answerStatus.INFO = 415;
     const res = await callee.sendInDialog('INFO', 'Signal=1\r\nDuration=100\r\n', { 'Content-Type': 'application/dtmf-relay', 'Info-Package': 'dtmf' });
     const atCaller = await caller.waitForRequest('INFO');
@@ -66,7 +57,7 @@ describe('in-dialog INFO, NOTIFY and UPDATE relay', () => {
   });
 
   it('relays an UPDATE with a new SDP offer (its answer comes back) and an UPDATE without a body', async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     const moved = sdp('caller', 7380, 'sendrecv', 2);
     const res = await caller.sendInDialog('UPDATE', moved, { 'Content-Type': 'application/sdp' });
     const atTarget = await callee.waitForRequest('UPDATE');
@@ -83,7 +74,7 @@ describe('in-dialog INFO, NOTIFY and UPDATE relay', () => {
   });
 
   it('relays NOTIFY with its Event and Subscription-State, and the response code back', async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     caller.answerStatus.NOTIFY = 489;
     const res = await callee.sendInDialog('NOTIFY', 'SIP/2.0 200 OK\r\n', {
       'Content-Type': 'message/sipfrag', Event: 'refer', 'Subscription-State': 'terminated;reason=noresource',

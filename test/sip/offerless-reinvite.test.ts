@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CALLER_SDP, sdp, type FakeCallee, type FakeCaller } from '../support/fake-drachtio/parties.js';
+import { CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js';
 import { header, statusOf } from '../support/fake-drachtio/sip-text.js';
-import { startSipHarness, type SipHarness } from '../support/sip-harness.js';
+import { answeredCall, startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
 /**
  * re-INVITEs without SDP (delayed offer, RFC 3261 14.1), which PBXs send after a transfer or to
@@ -16,18 +16,9 @@ describe('re-INVITE without SDP', () => {
   });
   after(() => h.stop());
 
-  async function answeredCall(): Promise<{ caller: FakeCaller; callee: FakeCallee }> {
-    const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001' });
-    const callee = await h.fake.sip.nextInvite();
-    callee.answer();
-    await caller.finalResponse();
-    await callee.waitForRequest('ACK');
-    await h.answered(caller.callId);
-    return { caller, callee };
-  }
 
   it("from the caller: the target's offer reaches the caller, and the caller's answer reaches the target in the ACK", async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     callee.sdp = sdp('callee', 7400, 'sendrecv', 2);
     const answer = sdp('caller', 7410, 'sendrecv', 2);
     const res = await caller.reinviteWithoutOffer(answer);
@@ -51,7 +42,7 @@ describe('re-INVITE without SDP', () => {
   });
 
   it("from the target: the caller's offer reaches the target, and the target's answer reaches the caller in the ACK", async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     const answer = sdp('callee', 7420, 'sendrecv', 2);
     const res = await callee.reinviteWithoutOffer(answer);
     const atCaller = await caller.waitForRequest('INVITE');
@@ -67,7 +58,7 @@ describe('re-INVITE without SDP', () => {
   });
 
   it("an ACK without the answer leaves the session as it was: the target's 200 is ACKed with the caller's SDP it had", async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     const res = await caller.reinviteWithoutOffer('');
     assert.equal(statusOf(res), 200);
     const targetAck = await callee.waitForRequest('ACK', 2);
@@ -79,7 +70,7 @@ describe('re-INVITE without SDP', () => {
   });
 
   it("the other side's refusal is passed back and the call goes on", async () => {
-    const { caller, callee } = await answeredCall();
+    const { caller, callee } = await answeredCall(h);
     callee.answerStatus.INVITE = 488;
     const res = await caller.reinviteWithoutOffer(sdp('caller', 7430, 'sendrecv', 2));
     assert.equal(statusOf(res), 488);

@@ -9,6 +9,7 @@ import { createApp, type App } from '../../src/main.js';
 import { ConfigAttributor } from './config-attributor.js';
 import { makeConfig, sampleConfigDoc } from './config.js';
 import { FakeDrachtioServer } from './fake-drachtio/fake-drachtio-server.js';
+import type { FakeCallee, FakeCaller } from './fake-drachtio/parties.js';
 import { testLogger } from './logger.js';
 import { RecordingEventSink } from './recording-event-sink.js';
 
@@ -18,6 +19,20 @@ import { RecordingEventSink } from './recording-event-sink.js';
  */
 export function addFailoverNumber(doc: Record<string, unknown>): void {
   (doc.numbers as unknown[]).push({ number: '+74950000002', forwardTo: ['+74951110001', '+74951110002'], source: { name: 'Billboard' } });
+}
+
+/**
+ * A call from 79161234567 to the static number +74950000001, answered by the target and ACKed,
+ * the row stamped answered: the starting point of every in-dialog scenario.
+ */
+export async function answeredCall(h: SipHarness): Promise<{ caller: FakeCaller; callee: FakeCallee }> {
+  const caller = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001' });
+  const callee = await h.fake.sip.nextInvite();
+  callee.answer();
+  await caller.finalResponse();
+  await callee.waitForRequest('ACK');
+  await h.answered(caller.callId);
+  return { caller, callee };
 }
 
 export interface SipHarness {
