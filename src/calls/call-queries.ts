@@ -108,10 +108,8 @@ export async function* streamCallValueBatches(
   // 100). A file database is read on a connection of the export's own (SqliteReader: the next
   // batch starts while this one is formatted); an in-memory one, on knex's, taken per batch so
   // calls and visits get their turn between batches. Statements are finalized at the end.
-  const reader = await SqliteReader.forDatabase(q as Database);
-  const statements = reader ? undefined : new SqliteHotPath(q as Database);
-  const run = (sql: string, bindings: readonly unknown[]) =>
-    (reader ? reader.all(sql, bindings) : statements!.withConnection((query) => query(sql, [...bindings]))) as Promise<{ r: string }[]>;
+  const statements = (await SqliteReader.forDatabase(q as Database)) ?? onAppConnection(new SqliteHotPath(q as Database));
+  const run = (sql: string, bindings: readonly unknown[]) => statements.all<{ r: string }>(sql, bindings);
   let pending = run(first.sql, first.bindings);
   try {
     for (;;) {
@@ -131,8 +129,16 @@ export async function* streamCallValueBatches(
   } finally {
     // The read-ahead may still hold the connection: let it finish before finalizing.
     await pending.catch(() => undefined);
-    await (reader ?? statements)?.close();
+    await statements.close();
   }
+}
+
+/** Statements kept prepared on knex's own connection, taken per statement (SqliteReader's shape). */
+function onAppConnection(hotPath: SqliteHotPath): Pick<SqliteReader, 'all' | 'close'> {
+  return {
+    all: <T>(sql: string, params: readonly unknown[]) => hotPath.withConnection((query) => query(sql, [...params])) as Promise<T[]>,
+    close: () => hotPath.close(),
+  };
 }
 
 // Markers for the cursor's bindings, replaced by the cursor's values at each batch.
