@@ -79,11 +79,17 @@ export class WalCheckpointer {
         row = await passiveCheckpoint(conn);
       }
       if (row.log > 0) {
-        const app: unknown = await this.db.client.acquireConnection();
-        try {
-          row = await passiveCheckpoint(conn);
-        } finally {
-          await this.db.client.releaseConnection(app);
+        // Not a reason to give up background checkpoints: the WAL restarts after a later one.
+        const app: unknown = await this.db.client.acquireConnection().catch((err: unknown) => {
+          this.logger.debug({ err }, "the app's connection stayed busy; the WAL restarts after a later checkpoint");
+          return undefined;
+        });
+        if (app !== undefined) {
+          try {
+            row = await passiveCheckpoint(conn);
+          } finally {
+            await this.db.client.releaseConnection(app);
+          }
         }
       }
       return row.checkpointed;
