@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sqlite3 from 'sqlite3';
@@ -18,6 +18,9 @@ function rowsInDatabaseFile(file: string): Promise<number> {
     });
   });
 }
+
+/** How many times SQLite has started writing the WAL from its beginning (the WAL header's checkpoint sequence). */
+const walRestarts = (file: string) => readFileSync(`${file}-wal`).readUInt32BE(12);
 
 describe('background WAL checkpoints (SQLite)', () => {
   it('commits no longer checkpoint; the checkpointer copies the WAL into the database file', async () => {
@@ -43,6 +46,41 @@ describe('background WAL checkpoints (SQLite)', () => {
       assert.equal(await rowsInDatabaseFile(file), 2000);
       assert.equal(Number((await db('pool_events').count({ n: '*' }))[0]?.n), 2000, 'the app reads on as before');
     } finally {
+      await checkpointer.stop();
+      await db.destroy();
+    }
+  });
+
+  it('under writes that never pause, the WAL is written from its beginning again after each checkpoint', async () => {
+    const file = path.join(tempDir(), 'w.sqlite');
+    const db = createDatabase({ client: 'sqlite3', filename: file, busyTimeoutMs: 5000 });
+    const checkpointer = WalCheckpointer.forDatabase(db, testLogger(), 60_000);
+    assert.ok(checkpointer);
+    let writing = true;
+    let written = 0;
+    try {
+      await migrateToLatest(db);
+      await checkpointer.start();
+      const text = 'x'.repeat(3000);
+      // Commits back to back, as under steady load: one always lands while a checkpoint copies.
+      const writer = (async () => {
+        while (writing) {
+          await db('pool_events').insert(Array.from({ length: 20 }, (_, i) => ({ pool_name: text, kind: 'bot', visit_id: `${written}-${i}`, at: i })));
+          written += 20;
+        }
+      })();
+      const restartsBefore = walRestarts(file);
+      for (let round = 0; round < 5; round++) {
+        const before = written;
+        while (written < before + 400) await new Promise((r) => setTimeout(r, 5));
+        await checkpointer.checkpoint();
+      }
+      writing = false;
+      await writer;
+      assert.ok(walRestarts(file) >= restartsBefore + 4, `the WAL restarted ${walRestarts(file) - restartsBefore} times in 5 checkpoints`);
+      assert.equal(Number((await db('pool_events').count({ n: '*' }))[0]?.n), written, 'every row committed');
+    } finally {
+      writing = false;
       await checkpointer.stop();
       await db.destroy();
     }
