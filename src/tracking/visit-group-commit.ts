@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { SqliteHotPath } from '../db/sqlite-hot-path.js';
+import { errorMessage, UnavailableError } from '../errors.js';
 import type { BulkVisitWriter } from './bulk-visit-writer.js';
 import type { NewVisitCommitter, PreparedVisit, ShownNumber } from './visit-service.js';
 
@@ -43,7 +45,9 @@ export interface VisitGroupCommitDeps {
  *
  * A failed transaction rolled everything back, so it is safe to try again: a failed batch of
  * several visits is retried one visit per transaction (same visit ids), so a request that
- * breaks a constraint fails alone; if the database itself is down, each fails with its error.
+ * breaks a constraint fails alone. When the database itself cannot write (full disk, read-only
+ * or broken file, lock timeout) the whole batch fails at once with 503: retrying would only
+ * double every request's wait for the same error.
  */
 export class VisitGroupCommit implements NewVisitCommitter {
   private readonly queue: Waiting[] = [];
@@ -92,6 +96,13 @@ export class VisitGroupCommit implements NewVisitCommitter {
       const visits = batch.map((w) => this.restamp(w.visit, now));
       results = await this.d.hotPath.withConnection((query) => this.d.writer.write(query, visits, now));
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        // Each visit alone would fail the same way, only later: answer them all now.
+        this.d.logger.error({ err, visits: batch.length }, 'new visits could not be written: the database is unavailable');
+        const unavailable = new UnavailableError(`the database is unavailable (${errorMessage(err)}); the page keeps its own number`, err);
+        for (const w of batch) w.reject(unavailable);
+        return;
+      }
       this.d.logger.warn({ err, visits: batch.length }, 'group commit of new visits failed; retrying them one by one');
     }
     const pending = batch.filter((w, i) => {

@@ -186,6 +186,25 @@ describe('group commit of new visits (SQLite)', () => {
     assert.equal(orphans.length, 0, 'the failed batch left no visit without its hold');
   });
 
+  it('a database that cannot write (read-only) fails the whole batch at once with 503, without retrying each visit', async () => {
+    await f.app.db.raw('PRAGMA query_only = ON');
+    statements = [];
+    try {
+      const failed = await Promise.allSettled(Array.from({ length: 3 }, () => f.app.visits.startVisit({ url: CPC })));
+      assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+      assert.equal(statements.filter((sql) => /insert into .visits/i.test(sql)).length, 0, 'no visit was tried again on its own');
+      const res = await fetch(`${f.url}/v1/visits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: CPC }) });
+      assert.equal(res.status, 503);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'unavailable');
+      assert.match(body.error.message, /database is unavailable .*readonly/);
+    } finally {
+      await f.app.db.raw('PRAGMA query_only = OFF');
+    }
+    const after = await f.app.visits.startVisit({ url: CPC });
+    assert.equal(after.type, 'dynamic', 'writes work again once the database does');
+  });
+
   it('a visit that breaks a constraint fails alone: the rest of its batch is retried and committed', async () => {
     const allocator = new NumberAllocator(new HoldStore(), new PoolEventStore(), false);
     const commit = new VisitGroupCommit({
