@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import sqlite3 from 'sqlite3';
 import type { CalltrackConfig } from '../config/schema.js';
 
 export type Database = Knex;
@@ -59,6 +60,20 @@ export function sqliteFile(db: Database): string | undefined {
   const file = (db.client.config as { connection?: { filename?: unknown } }).connection?.filename;
   if (databaseClient(db) !== 'sqlite3' || typeof file !== 'string' || file === ':memory:' || file.startsWith('file::memory:')) return undefined;
   return file;
+}
+
+/**
+ * Another connection to the app's SQLite file, beside knex's one, for work that must not queue
+ * behind it (background checkpoints, an export's reads); `pragmas` run before it is handed out.
+ * It never takes part in knex's transactions.
+ */
+export function openSideConnection(file: string, pragmas: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const conn = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => {
+      if (err) return reject(err);
+      conn.exec(pragmas, (e) => (e ? conn.close(() => reject(e)) : resolve(conn)));
+    });
+  });
 }
 
 /** A short description for logs and healthz, without credentials. */

@@ -1,5 +1,5 @@
-import sqlite3 from 'sqlite3';
-import { sqliteFile, type Database } from './connect.js';
+import type sqlite3 from 'sqlite3';
+import { openSideConnection, sqliteFile, type Database } from './connect.js';
 
 /**
  * A SQLite connection of its own for one long read (an export), beside knex's single one.
@@ -22,11 +22,7 @@ export class SqliteReader {
     const file = sqliteFile(db);
     if (file === undefined) return undefined;
     const [row] = (await db.raw('PRAGMA busy_timeout')) as { timeout?: number }[];
-    const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const c = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(c)));
-    });
-    const pragmas = `PRAGMA query_only = ON; PRAGMA busy_timeout = ${Math.floor(Number(row?.timeout ?? 5000))};`;
-    await new Promise<void>((resolve, reject) => conn.exec(pragmas, (err) => (err ? reject(err) : resolve())));
+    const conn = await openSideConnection(file, `PRAGMA query_only = ON; PRAGMA busy_timeout = ${Math.floor(Number(row?.timeout ?? 5000))};`);
     return new SqliteReader(conn);
   }
 

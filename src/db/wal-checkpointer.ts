@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import sqlite3 from 'sqlite3';
-import { databaseClient, type Database } from './connect.js';
+import type sqlite3 from 'sqlite3';
+import { openSideConnection, sqliteFile, type Database } from './connect.js';
 
 /** How often the WAL is copied back into the database file while `serve` runs. */
 export const CHECKPOINT_INTERVAL_MS = 1000;
@@ -37,14 +37,14 @@ export class WalCheckpointer {
 
   /** The checkpointer for a SQLite file; none for an in-memory database (no WAL) or PostgreSQL (checkpoints itself). */
   static forDatabase(db: Database, logger: Logger, intervalMs?: number): WalCheckpointer | undefined {
-    const file = (db.client.config as { connection?: { filename?: unknown } }).connection?.filename;
-    if (databaseClient(db) !== 'sqlite3' || typeof file !== 'string' || file === ':memory:' || file.startsWith('file::memory:')) return undefined;
-    return new WalCheckpointer(db, file, logger, intervalMs);
+    const file = sqliteFile(db);
+    return file === undefined ? undefined : new WalCheckpointer(db, file, logger, intervalMs);
   }
 
   async start(): Promise<void> {
     try {
-      this.conn = await openConnection(this.filename);
+      // A checkpoint may need a moment's lock on the WAL index while the writer commits.
+      this.conn = await openSideConnection(this.filename, 'PRAGMA busy_timeout = 1000');
     } catch (err) {
       this.logger.warn({ err, filename: this.filename }, 'cannot open a second connection for background WAL checkpoints; SQLite checkpoints on commit');
       return;
@@ -128,12 +128,3 @@ function passiveCheckpoint(conn: sqlite3.Database): Promise<CheckpointResult> {
   );
 }
 
-function openConnection(filename: string): Promise<sqlite3.Database> {
-  return new Promise((resolve, reject) => {
-    const conn = new sqlite3.Database(filename, sqlite3.OPEN_READWRITE, (err) => {
-      if (err) return reject(err);
-      // A checkpoint may need a moment's lock on the WAL index while the writer commits.
-      conn.exec('PRAGMA busy_timeout = 1000', (e) => (e ? reject(e) : resolve(conn)));
-    });
-  });
-}
