@@ -1,5 +1,6 @@
 import type sqlite3 from 'sqlite3';
 import { openSideConnection, sqliteFile, type Database } from './connect.js';
+import { PreparedStatements } from './prepared-statements.js';
 
 /**
  * A SQLite connection of its own for one long read (an export), beside knex's single one.
@@ -13,9 +14,11 @@ import { openSideConnection, sqliteFile, type Database } from './connect.js';
  * writes and transactions go through knex's one connection stands.
  */
 export class SqliteReader {
-  private readonly statements = new Map<string, sqlite3.Statement>();
+  private readonly statements: PreparedStatements;
 
-  private constructor(private readonly conn: sqlite3.Database) {}
+  private constructor(private readonly conn: sqlite3.Database) {
+    this.statements = new PreparedStatements(conn);
+  }
 
   /** A reader for a SQLite file database; undefined for PostgreSQL and in-memory SQLite (no second connection can see it). */
   static async forDatabase(db: Database): Promise<SqliteReader | undefined> {
@@ -27,22 +30,13 @@ export class SqliteReader {
   }
 
   /** The rows of one statement, kept prepared (by its SQL text) for the next time. */
-  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    let stmt = this.statements.get(sql);
-    if (!stmt) {
-      stmt = await new Promise<sqlite3.Statement>((resolve, reject) => {
-        const s = this.conn.prepare(sql, (err) => (err ? reject(err) : resolve(s)));
-      });
-      this.statements.set(sql, stmt);
-    }
-    const ready = stmt;
-    return new Promise((resolve, reject) => ready.all([...params], (err, rows: T[]) => (err ? reject(err) : resolve(rows))));
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    return this.statements.all<T>(sql, params);
   }
 
   /** Finalizes the statements and closes the connection; call once the last read has settled. */
   async close(): Promise<void> {
-    await Promise.all([...this.statements.values()].map((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))));
-    this.statements.clear();
+    await this.statements.finalize();
     await new Promise<void>((resolve) => this.conn.close(() => resolve()));
   }
 }

@@ -1,8 +1,7 @@
-import type { PoolConfig } from '../config/schema.js';
-import type { BatchQuery } from '../db/sqlite-hot-path.js';
-import type { NumberAllocator } from './number-allocator.js';
+import type { BatchQuery } from '../db/prepared-statements.js';
+import { fallbackAllocation, type NumberAllocator } from './number-allocator.js';
 import type { PoolEventKind } from './pool-event-store.js';
-import { selectStaticNumber } from './pool-match.js';
+import { staticOrNone } from './pool-match.js';
 import { firstHoldEnd } from './tracking-strategy.js';
 import type { PreparedVisit, ShownNumber } from './visit-service.js';
 import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
@@ -120,16 +119,9 @@ export class BulkVisitWriter {
   }
 }
 
-/** What a visit shows when no pool number is at stake: a static number, the fallback, or nothing. */
+/** What a visit shows when no pool number is at stake, by the rules of VisitService.startPrepared. */
 function decidedInJs(p: PreparedVisit): { type: ShownNumberType; number: string | null; event?: PoolEventKind } | null {
-  if (!p.pool) {
-    const fixed = selectStaticNumber(p.cfg.numbers, p.facts);
-    return fixed ? { type: 'static', number: fixed.number } : { type: 'none', number: null };
-  }
-  if (p.isBot || p.rateLimited) return { ...fallbackOf(p.pool), event: p.isBot ? 'bot' : 'rate-limited' };
+  if (!p.pool) return staticOrNone(p.cfg.numbers, p.facts);
+  if (p.isBot || p.rateLimited) return { ...fallbackAllocation(p.pool), event: p.isBot ? 'bot' : 'rate-limited' };
   return null;
-}
-
-function fallbackOf(pool: PoolConfig): { type: ShownNumberType; number: string | null } {
-  return pool.fallbackNumber ? { type: 'fallback', number: pool.fallbackNumber } : { type: 'none', number: null };
 }

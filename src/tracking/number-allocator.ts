@@ -15,6 +15,11 @@ export interface Allocation {
 
 export { minutes } from './tracking-strategy.js';
 
+/** What a pool shows instead of one of its numbers: its fallback number, or nothing without one. */
+export function fallbackAllocation(pool: PoolConfig): Allocation {
+  return pool.fallbackNumber ? { type: 'fallback', number: pool.fallbackNumber, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
+}
+
 /**
  * Hands out pool numbers. Every method runs inside the caller's transaction (`trx`), so the
  * visit row, the number's new hold and the pool events commit together or not at all.
@@ -62,13 +67,13 @@ export class NumberAllocator {
       // Every held row is being taken by concurrent allocations right now: fall back.
     }
     if (pool.fallbackNumber) await this.event(trx, pool, 'fallback', visitId, now, heldCount);
-    return this.fallback(pool);
+    return fallbackAllocation(pool);
   }
 
   /** The fallback number without touching the pool: for bots and rate-limited addresses. */
   async showFallback(trx: Knex.Transaction, pool: PoolConfig, visitId: string, now: number, why: 'bot' | 'rate-limited'): Promise<Allocation> {
     await this.event(trx, pool, why, visitId, now, null);
-    return this.fallback(pool);
+    return fallbackAllocation(pool);
   }
 
   /** Takes back `number` for the visit that had it, if nobody else holds it now. */
@@ -94,10 +99,6 @@ export class NumberAllocator {
     const until = this.extendedUntil(pool, number.holdUntil ?? now, now);
     await this.holds.take(trx, number, visitId, now, until, 'handed-over');
     return { type: 'dynamic', number: number.number, holdUntil: until };
-  }
-
-  private fallback(pool: PoolConfig): Allocation {
-    return pool.fallbackNumber ? { type: 'fallback', number: pool.fallbackNumber, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
   }
 
   private event(trx: Knex.Transaction, pool: PoolConfig, kind: PoolEventKind, visitId: string, at: number, heldCount: number | null) {

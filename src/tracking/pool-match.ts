@@ -47,6 +47,12 @@ export function selectStaticNumber(numbers: readonly StaticNumberConfig[], facts
   );
 }
 
+/** What a visit no pool takes shows: its static number (see selectStaticNumber), or nothing. */
+export function staticOrNone(numbers: readonly StaticNumberConfig[], facts: VisitFacts): { type: 'static' | 'none'; number: string | null; holdUntil: null } {
+  const fixed = selectStaticNumber(numbers, facts);
+  return fixed ? { type: 'static', number: fixed.number, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
+}
+
 function anyOf(wanted: string[] | undefined, actual: string | null, test: (pattern: string, value: string) => boolean): boolean {
   if (!wanted) return true;
   if (actual === null) return false;

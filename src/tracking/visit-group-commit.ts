@@ -96,13 +96,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
       const visits = batch.map((w) => this.restamp(w.visit, now));
       results = await this.d.hotPath.withConnection((query) => this.d.writer.write(query, visits, now));
     } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        // Each visit alone would fail the same way, only later: answer them all now.
-        this.d.logger.error({ err, visits: batch.length }, 'new visits could not be written: the database is unavailable');
-        const unavailable = new UnavailableError(`the database is unavailable (${errorMessage(err)}); the page keeps its own number`, err);
-        for (const w of batch) w.reject(unavailable);
-        return;
-      }
+      if (this.failAllIfUnavailable(batch, err)) return;
       this.d.logger.warn({ err, visits: batch.length }, 'group commit of new visits failed; retrying them one by one');
     }
     const pending = batch.filter((w, i) => {
@@ -122,6 +116,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
         pending.forEach((w, k) => (shown[k] ? w.resolve(shown[k]) : w.reject(new Error('group commit returned no result for a visit'))));
         return;
       } catch (err) {
+        if (this.failAllIfUnavailable(pending, err)) return;
         this.d.logger.warn({ err, visits: pending.length }, 'per-visit cases of a group commit failed; retrying them one by one');
       }
     }
@@ -132,6 +127,18 @@ export class VisitGroupCommit implements NewVisitCommitter {
         w.reject(err);
       }
     }
+  }
+
+  /**
+   * A database that cannot write fails each visit alone the same way, only later: all of them
+   * get that answer at once. True when it did.
+   */
+  private failAllIfUnavailable(waiting: Waiting[], err: unknown): boolean {
+    if (!isDatabaseUnavailable(err)) return false;
+    this.d.logger.error({ err, visits: waiting.length }, 'new visits could not be written: the database is unavailable');
+    const unavailable = new UnavailableError(`the database is unavailable (${errorMessage(err)}); the page keeps its own number`, err);
+    for (const w of waiting) w.reject(unavailable);
+    return true;
   }
 
   private restamp(v: PreparedVisit, now = this.d.clock.now()): PreparedVisit {

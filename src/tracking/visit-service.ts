@@ -9,7 +9,7 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { HoldStore } from './hold-store.js';
 import type { Allocation, NumberAllocator } from './number-allocator.js';
 import type { NumberStore } from './number-store.js';
-import { selectPool, selectStaticNumber, type VisitFacts } from './pool-match.js';
+import { selectPool, staticOrNone, type VisitFacts } from './pool-match.js';
 import { classifyVisit, DIRECT, isBotUserAgent, type VisitSource } from './visit-source.js';
 import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
 
@@ -117,8 +117,7 @@ export class VisitService {
     await this.d.visits.insert(trx, visit);
     let shown: Omit<Allocation, 'type'> & { type: ShownNumberType };
     if (!pool) {
-      const fixed = selectStaticNumber(cfg.numbers, p.facts);
-      shown = fixed ? { type: 'static', number: fixed.number, holdUntil: null } : { type: 'none', number: null, holdUntil: null };
+      shown = staticOrNone(cfg.numbers, p.facts);
     } else if (isBot || p.rateLimited) {
       shown = await this.d.allocator.showFallback(trx, pool, visit.id, now, isBot ? 'bot' : 'rate-limited');
     } else {
