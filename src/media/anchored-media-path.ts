@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallRecord } from '../calls/call-record.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, MediaUnavailableError } from '../errors.js';
 import type { DelayedOffer } from '../sip/media-path.js';
 import type { MediaEndpoint, MediaPort } from './media-port.js';
 import { needsMedia, type MediaPolicy, type RecordingDirs } from './media-policy.js';
@@ -28,6 +28,8 @@ export class AnchoredMediaPath {
   private epA: MediaEndpoint | undefined;
   private epB: MediaEndpoint | undefined;
   private callerOffer = '';
+  /** The caller's INVITE had no SDP: FreeSWITCH offers to the caller too, in its 200 (late offer). */
+  private callerOffersLate = false;
   private lastTargetSdp: string | undefined;
   private bridged = false;
   private ringbackPlaying = false;
@@ -57,26 +59,24 @@ export class AnchoredMediaPath {
     this.lostListeners.push(listener);
   }
 
-  /** Endpoints for both sides; the target gets FreeSWITCH's offer. Never rejects: falls back to the caller's offer. */
+  /**
+   * Endpoints for both sides; the target gets FreeSWITCH's offer. Never rejects: falls back to the
+   * caller's offer. A late offer (INVITE without SDP) gets two offering (3pcc) endpoints: the
+   * caller's 200 will carry its endpoint's offer and its ACK the answer (`callerAnswer`).
+   */
   async offerForTarget(callerOffer: string): Promise<string> {
     this.callerOffer = callerOffer;
     if (!needsMedia(this.call.policy)) return callerOffer;
-    if (!callerOffer) {
-      // Late offer (INVITE without SDP). FreeSWITCH could make the offer to the caller, but the
-      // caller's answer would only come in its ACK and neither the 183s of a recording notice nor
-      // early media can carry an offer without 100rel: anchoring it would risk a silent call. The
-      // call goes through unanchored (media end to end), unrecorded, with the reason in the row.
-      return this.passThrough('the INVITE has no SDP (late offer): calltrack anchors only calls that bring an SDP offer; forwarded without FreeSWITCH');
-    }
     const avail = this.deps.port.availability();
     if (!avail.ok) return this.passThrough(avail.reason);
     try {
-      this.epA = await this.deps.port.createEndpoint({ remoteSdp: callerOffer, codecs: CODECS });
+      this.epA = await this.deps.port.createEndpoint(callerOffer ? { remoteSdp: callerOffer, codecs: CODECS } : {});
       this.epB = await this.deps.port.createEndpoint({});
     } catch (err) {
       await this.destroyEndpoints();
       return this.passThrough(errorMessage(err));
     }
+    this.callerOffersLate = !callerOffer;
     for (const ep of [this.epA, this.epB]) ep.onGone((reason) => this.lost(`FreeSWITCH dropped channel ${ep.id}: ${reason}`));
     return this.epB.localSdp;
   }
@@ -86,11 +86,41 @@ export class AnchoredMediaPath {
    * plays the notice before the target is dialled. A notice that fails disables recording.
    */
   async beforeDial(sendEarlyMedia: (sdp: string) => void): Promise<void> {
-    const notice = this.call.policy.recordingNotice;
-    if (!this.epA || !notice || !this.call.policy.record) return;
+    // A caller that made no offer cannot take early media without 100rel: its notice plays after its ACK.
+    if (!this.epA || !this.hasNotice || this.callerOffersLate) return;
     sendEarlyMedia(this.epA.localSdp);
+    await this.playNotice(this.epA);
+  }
+
+  /**
+   * Late offer: the caller's answer from its ACK to the offer its 200 carried (`answerForCaller`
+   * returned its endpoint's SDP). The notice plays, then the caller joins the target. When
+   * FreeSWITCH fails here the endpoints are gone and it rejects: the parties must then be pointed
+   * at each other by re-INVITEs (the session does).
+   */
+  async callerAnswer(sdp: string): Promise<void> {
+    const [epA, epB] = [this.epA, this.epB];
+    if (!epA || !epB) return;
     try {
-      await this.deps.port.play(this.epA, notice);
+      await this.deps.port.modify(epA, sdp);
+      if (this.hasNotice) await this.playNotice(epA);
+      await this.deps.port.bridge(epA, epB);
+      this.bridged = true;
+    } catch (err) {
+      const reason = `FreeSWITCH failed while connecting the caller's answer (late offer): ${errorMessage(err)}`;
+      await this.destroyEndpoints();
+      this.unavailable = reason;
+      throw new MediaUnavailableError(reason);
+    }
+  }
+
+  private get hasNotice(): boolean {
+    return this.call.policy.recordingNotice !== undefined && this.call.policy.record;
+  }
+
+  private async playNotice(ep: MediaEndpoint): Promise<void> {
+    try {
+      await this.deps.port.play(ep, this.call.policy.recordingNotice!);
     } catch (err) {
       // Recording without the notice the operator promised callers is not an option.
       this.unavailable = `recording notice could not be played: ${errorMessage(err)}`;
@@ -114,6 +144,8 @@ export class AnchoredMediaPath {
   async answerForCaller(targetSdp: string, stage: 'early' | 'answer', reofferTarget?: (sdp: string) => Promise<string>): Promise<string> {
     const [epA, epB] = [this.epA, this.epB];
     if (!epA || !epB) return targetSdp;
+    // Late offer: the caller joins in callerAnswer(), once its ACK brought its answer.
+    const bridgeNow = !this.callerOffersLate;
     try {
       if (targetSdp !== this.lastTargetSdp) {
         await this.deps.port.modify(epB, targetSdp);
@@ -128,8 +160,10 @@ export class AnchoredMediaPath {
           this.deps.logger.warn({ err: errorMessage(err) }, 'whisper could not be played; connecting without it');
         }
       }
-      if (!this.bridged) await this.deps.port.bridge(epA, epB);
-      this.bridged = true;
+      if (!this.bridged && bridgeNow) {
+        await this.deps.port.bridge(epA, epB);
+        this.bridged = true;
+      }
       return epA.localSdp;
     } catch (err) {
       if (stage === 'early' || !reofferTarget) throw err;

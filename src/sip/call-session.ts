@@ -7,7 +7,7 @@ import type { CallRecorder } from '../calls/call-recorder.js';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
-import type { Attribution, CallAttributor } from '../tracking/attribution-types.js';
+import type { CallAttributor } from '../tracking/attribution-types.js';
 import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
 import { routeCall } from './call-routing.js';
@@ -15,11 +15,12 @@ import { reinvite } from './dialog-modify.js';
 import { DialogRelay } from './dialog-relay.js';
 import { moveCallerToNewMedia, sameMedia, SdpOrigin } from './sdp-origin.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
-import type { MediaOutcome, MediaPath, MediaPathFactory, MediaRoute } from './media-path.js';
+import { mediaRouteOf, type MediaOutcome, type MediaPath, type MediaPathFactory } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
 import { ACK_WAIT_MS, lateOfferFailure, waitForCallerAnswer } from './late-offer.js';
+import { anchoredLateOffer, passThroughLateOffer, type LateOfferLeg } from './late-offer-legs.js';
 import { ProvisionalRelay } from './provisional-relay.js';
-import { CancelSignal, dialTarget } from './target-dialer.js';
+import { CancelSignal, dialInTurn } from './target-dialer.js';
 import { dispositionFor, REPLY_UNKNOWN_NUMBER, replyForFinalOutcome, sipReplyForError, type AttemptOutcome, type SipReply } from './sip-errors.js';
 import type { SipMetrics } from './sip-metrics.js';
 
@@ -100,41 +101,24 @@ export class CallSession {
     this.media = media;
     media.onMediaLost?.((reason) => this.mediaLost(reason));
     const offer = await media.offerForTarget(this.req.body);
-    const provisional = new ProvisionalRelay(this.res, media, this.logger, () => this.markRinging());
+    // Late offer anchored in FreeSWITCH: its offer goes to the caller in the 200, the answer comes in the ACK.
+    const callerOffersLate = !this.req.body && offer !== '';
+    const provisional = new ProvisionalRelay(this.res, media, this.logger, () => this.markRinging(), !callerOffersLate);
     if (media.beforeDial && !this.cancel.canceled) {
       // The notice plays to the caller (183 with FreeSWITCH's SDP) before the target is dialled;
       // a CANCEL meanwhile ends the wait at once (release() hangs the channel up).
       let unsubscribe = () => {};
       const canceled = new Promise<void>((resolve) => (unsubscribe = this.cancel.onCancel(resolve)));
-      await Promise.race([media.beforeDial((sdp) => {
-          if (!this.cancel.canceled) provisional.sendOwnEarlyMedia(sdp);
-        }), canceled]).finally(unsubscribe);
+      const notice = media.beforeDial((sdp) => this.cancel.canceled || provisional.sendOwnEarlyMedia(sdp));
+      await Promise.race([notice, canceled]).finally(unsubscribe);
     }
     if (this.cancel.canceled) return this.endUnanswered({ kind: 'canceled' });
     const targets = forwardTargets(cfg, this.trunk, route.attribution, info, this.id, offer);
-    const answered = await this.dialInTurn(targets, provisional);
-    if (answered.lateOffer) return this.connectLateOffer(answered.lateOffer, answered.target);
+    const answered = await dialInTurn(targets, { srf: this.deps.srf, ringTimeoutMs: this.deps.ringTimeoutMs(), cancel: this.cancel, logger: this.logger }, provisional);
+    if (answered.lateOffer) return this.connectLateOffer(passThroughLateOffer(answered.lateOffer), answered.target);
     if (!answered.dialog) return this.endUnanswered(answered.outcome);
+    if (callerOffersLate) return this.connectAnchoredLateOffer(answered.dialog, answered.target);
     await this.connect(answered.dialog, answered.target, provisional);
-  }
-
-  private async dialInTurn(targets: ReturnType<typeof forwardTargets>, provisional: ProvisionalRelay) {
-    let last: { outcome: AttemptOutcome; dialog?: Srf.Dialog; lateOffer?: Srf.LateOfferAnswer; target: string; provisional: typeof provisional } = {
-      outcome: { kind: 'failed', status: 503, reason: 'no forward targets' }, target: '', provisional,
-    };
-    for (const target of targets) {
-      if (this.cancel.canceled) return { ...last, outcome: { kind: 'canceled' } as AttemptOutcome };
-      this.logger.info({ target: target.number, uri: target.uri }, 'forwarding');
-      const result = await dialTarget({
-        srf: this.deps.srf, uri: target.uri, opts: target.opts, ringTimeoutMs: this.deps.ringTimeoutMs(), cancel: this.cancel,
-        onProvisional: (res) => provisional.relay(res, target.number), logger: this.logger,
-      });
-      last = { ...result, target: target.number, provisional };
-      if (result.outcome.kind === 'answered' || result.outcome.kind === 'canceled') break;
-      this.logger.info({ target: target.number, outcome: result.outcome }, 'target did not answer; trying the next one if any');
-    }
-    await provisional.settled();
-    return last;
   }
 
   private async connect(target: Srf.Dialog, number: string, provisional: ProvisionalRelay): Promise<void> {
@@ -162,19 +146,30 @@ export class CallSession {
     await this.bridge(caller, target, number, (next) => origin.next(next));
   }
 
+  private async connectAnchoredLateOffer(target: Srf.Dialog, number: string): Promise<void> {
+    let leg: LateOfferLeg;
+    try {
+      leg = await anchoredLateOffer(this.media!, target, this.logger);
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), target: number }, 'late offer: neither FreeSWITCH nor the target could make an offer for the caller; the call fails');
+      return this.endUnanswered({ kind: 'failed', status: 500 });
+    }
+    await this.connectLateOffer(leg, number);
+  }
+
   /**
-   * Late offer: the caller's 200 carries the target's offer, the caller's ACK brings the answer,
-   * and only that answer ACKs the target. The call counts as answered once both legs have SDP;
-   * until then a BYE, an ACK without SDP, no ACK at all or a shutdown ends both legs (row not
-   * answered; sip_code stays 200, what the caller was sent).
+   * Late offer: the caller's 200 carries an offer (the target's, or FreeSWITCH's), the caller's
+   * ACK brings the answer, and only that answer completes the target leg. The call counts as
+   * answered once both legs have SDP; until then a BYE, an ACK without SDP, no ACK at all or a
+   * shutdown ends both legs (row not answered; sip_code stays 200, what the caller was sent).
    */
-  private async connectLateOffer(pending: Srf.LateOfferAnswer, number: string): Promise<void> {
+  private async connectLateOffer(leg: LateOfferLeg, number: string): Promise<void> {
     let caller: Srf.Dialog;
     try {
-      caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: pending.sdp });
+      caller = await this.deps.srf.createUAS(this.req, this.res, { localSdp: leg.offer });
     } catch (err) {
       this.logger.info({ err: errorMessage(err) }, 'caller leg could not be answered; ending the target leg');
-      await pending.destroy();
+      await leg.abandon();
       const canceled = this.cancel.canceled || (err as { status?: number }).status === 487;
       return this.endUnanswered(canceled ? { kind: 'canceled' } : { kind: 'failed', status: 500 });
     }
@@ -185,20 +180,20 @@ export class CallSession {
       const byeCaller = caller.connected
         ? caller.destroy({ headers: { Reason: reason } }).catch((e: unknown) => this.logger.warn({ err: errorMessage(e) }, 'BYE to the caller failed'))
         : undefined;
-      await Promise.all([pending.destroy(), byeCaller]);
+      await Promise.all([leg.abandon(), byeCaller]);
       const gone = answer.kind === 'caller-gone';
       return this.finalize({ status: gone ? 'canceled' : 'failed', sipCode: 200, hangupBy: gone ? 'caller' : 'system' });
     }
     let target: Srf.Dialog;
     try {
-      target = await pending.ack(answer.sdp);
+      target = await leg.complete(answer.sdp, caller);
     } catch (err) {
-      // The ACK went out, but the 200 had no Contact: the target cannot be reached in the dialog.
+      // e.g. the target's 200 had no Contact, or FreeSWITCH and then the target failed: the target leg is gone.
       this.logger.warn({ err: errorMessage(err), target: number }, 'the target leg could not be completed after the caller\'s ACK; ending the call');
       await caller.destroy().catch((e: unknown) => this.logger.warn({ err: errorMessage(e) }, 'BYE to the caller failed'));
       return this.finalize({ status: 'failed', sipCode: 200, hangupBy: 'system' });
     }
-    this.logger.info({ target: number }, "late offer: the caller's answer (from its ACK) went to the target in our ACK");
+    this.logger.info({ target: number }, "late offer: the caller's answer (from its ACK) completed the call");
     await this.bridge(caller, target, number);
   }
 
@@ -302,11 +297,4 @@ export class CallSession {
         .catch((err: unknown) => this.logger.warn({ err: errorMessage(err), event: type }, 'call event not published'));
     });
   }
-}
-
-/** Per-number / per-pool media settings follow the number the caller dialled. */
-function mediaRouteOf(a: Attribution): MediaRoute | undefined {
-  if (a.poolName) return { kind: 'pool', name: a.poolName };
-  if (a.type === 'static') return { kind: 'static', number: a.trackingNumber };
-  return undefined;
 }

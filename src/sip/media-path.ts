@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallRecord } from '../calls/call-record.js';
+import type { Attribution } from '../tracking/attribution-types.js';
 
 /** The offer for a re-INVITE without SDP, and where the sender's answer goes. */
 export interface DelayedOffer {
@@ -13,6 +14,13 @@ export type MediaOutcome = Pick<CallRecord, 'recordingStatus' | 'recordingError'
 
 /** Where the dialled number came from, so per-number / per-pool media settings apply. */
 export type MediaRoute = { kind: 'static'; number: string } | { kind: 'pool'; name: string };
+
+/** Per-number / per-pool media settings follow the number the caller dialled. */
+export function mediaRouteOf(a: Attribution): MediaRoute | undefined {
+  if (a.poolName) return { kind: 'pool', name: a.poolName };
+  if (a.type === 'static') return { kind: 'static', number: a.trackingNumber };
+  return undefined;
+}
 
 /**
  * How the caller's and the target's media meet. The call session is the same with or without
@@ -37,6 +45,12 @@ export interface MediaPath {
    * media through `sendEarlyMedia` (183 with SDP) and resolves when it has been played.
    */
   beforeDial?(sendEarlyMedia: (sdp: string) => void): Promise<void>;
+  /**
+   * Late offer anchored by the media path: the caller's INVITE had no SDP, so `answerForCaller`
+   * returned an offer for the caller's 200; this takes the caller's answer from its ACK. Rejects
+   * when the media server fails: the path is pass-through from then on.
+   */
+  callerAnswer?(sdp: string): Promise<void>;
   /** The target rings (180 without SDP) but the caller already has our early media: play ringback. */
   ringback?(): void;
   /** The media server dropped the call's media by itself (crash, media timeout). */

@@ -23,6 +23,11 @@ export class ProvisionalRelay {
     private readonly media: MediaPath,
     private readonly logger: Logger,
     private readonly onRinging: () => void,
+    /**
+     * False when the caller made no offer and the media path answers it with one in the 200
+     * (anchored late offer): SDP in an unreliable 183 cannot be answered, so the caller gets 180s.
+     */
+    private readonly earlySdpToCaller = true,
   ) {}
 
   /** A 183 with the media path's SDP before the target is dialled (recording notice). */
@@ -45,7 +50,7 @@ export class ProvisionalRelay {
   relay(prov: Srf.SrfResponse, target: string): void {
     if (prov.status <= 100 || prov.status >= 200) return;
     this.onRinging();
-    const body = prov.body;
+    const body = this.earlySdpToCaller ? prov.body : '';
     if (this.ownEarlyMedia) {
       // The caller's early dialog already carries our SDP: join the target's early media into
       // it, or play ringback ourselves (a 180 now would not make the caller's phone ring).

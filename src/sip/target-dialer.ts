@@ -134,6 +134,32 @@ export async function dialTarget(r: DialRequest): Promise<DialResult> {
   }
 }
 
+/** What answered in the end (or why nothing did), and which target it was. */
+export type DialInTurnResult = DialResult & { target: string };
+
+/**
+ * Dials the forward targets one after the other until one answers or the caller gives up; the
+ * last attempt's result. Resolves once every 18x relayed to the caller has gone out, so the
+ * caller never sees a 200 overtake the 183 before it.
+ */
+export async function dialInTurn(
+  targets: readonly { number: string; uri: string; opts: Srf.UacOptions }[],
+  ctx: Pick<DialRequest, 'srf' | 'ringTimeoutMs' | 'cancel' | 'logger'>,
+  provisional: { relay(res: Srf.SrfResponse, target: string): void; settled(): Promise<void> },
+): Promise<DialInTurnResult> {
+  let last: DialInTurnResult = { outcome: { kind: 'failed', status: 503, reason: 'no forward targets' }, target: '' };
+  for (const target of targets) {
+    if (ctx.cancel.canceled) return { ...last, outcome: { kind: 'canceled' } };
+    ctx.logger.info({ target: target.number, uri: target.uri }, 'forwarding');
+    const result = await dialTarget({ ...ctx, uri: target.uri, opts: target.opts, onProvisional: (res) => provisional.relay(res, target.number) });
+    last = { ...result, target: target.number };
+    if (result.outcome.kind === 'answered' || result.outcome.kind === 'canceled') break;
+    ctx.logger.info({ target: target.number, outcome: result.outcome }, 'target did not answer; trying the next one if any');
+  }
+  await provisional.settled();
+  return last;
+}
+
 /** createUAC with noAck gives a Dialog (an EventEmitter) or, for a late offer, a plain LateOfferAnswer. */
 function isDialog(leg: Srf.Dialog | Srf.LateOfferAnswer): leg is Srf.Dialog {
   return leg instanceof EventEmitter;

@@ -37,6 +37,58 @@ describe('calls when FreeSWITCH fails', () => {
     }
   });
 
+  it("late offer, FreeSWITCH failing when the target answers: the target is asked for an offer (re-INVITE without SDP), the caller answers it", async () => {
+    m.faults.failReinvite = 500;
+    try {
+      const caller = m.h.fake.sip.placeCall({ from: '79161230016', to: '+74950000001', sdp: '', ackSdp: CALLER_SDP });
+      const callee = await m.h.fake.sip.nextInvite();
+      assert.match(callee.invite.body, /o=FreeSWITCH/);
+      callee.answer();
+      const reinvite = await callee.waitForRequest('INVITE', 2);
+      assert.equal(reinvite.body, '', 'the caller made no offer: the target is asked for one');
+      const final = await caller.finalResponse();
+      assert.equal(final.status, 200);
+      assert.equal(final.msg.body, CALLEE_SDP, "the caller gets the target's own offer");
+      assert.equal((await callee.waitForRequest('ACK', 2)).body, CALLER_SDP, "the target's 200 is ACKed with the caller's answer");
+      await m.h.answered(caller.callId);
+      assert.equal(statusOf(await caller.bye()), 200);
+      await callee.waitForRequest('BYE');
+      const row = await m.h.finalRow(caller.callId);
+      await m.noChannelsLeft();
+      assert.deepEqual({ status: row.status, recording: row.recordingStatus }, { status: 'answered', recording: 'unavailable' });
+      assert.match(row.recordingError ?? '', /FreeSWITCH failed while connecting the answered call/);
+    } finally {
+      m.faults.failReinvite = undefined;
+    }
+  });
+
+  it("late offer, FreeSWITCH failing on the caller's answer: both parties are re-INVITEd to talk directly, the call goes on", async () => {
+    const caller = m.h.fake.sip.placeCall({ from: '79161230017', to: '+74950000001', sdp: '', ackSdp: CALLER_SDP });
+    const callee = await m.h.fake.sip.nextInvite();
+    callee.answer();
+    // The target's answer has gone to FreeSWITCH by now; the caller's (in its ACK) will fail there.
+    const final = await caller.finalResponse();
+    m.faults.failReinvite = 500;
+    try {
+      assert.match(final.msg.body, /o=FreeSWITCH/);
+      const offerless = await callee.waitForRequest('INVITE', 2);
+      assert.equal(offerless.body, '');
+      const toCaller = await caller.waitForRequest('INVITE');
+      assert.equal(toCaller.body, CALLEE_SDP, "the target's offer goes to the caller in a re-INVITE");
+      assert.equal((await callee.waitForRequest('ACK', 2)).body, CALLER_SDP, "and the caller's answer to the target");
+      await m.h.answered(caller.callId);
+      await waitFor(() => m.fs.channelCount === 0, 'the FreeSWITCH channels hung up');
+      assert.equal(statusOf(await callee.bye()), 200);
+      await caller.waitForRequest('BYE');
+      const row = await m.h.finalRow(caller.callId);
+      await m.noChannelsLeft();
+      assert.deepEqual({ status: row.status, hangupBy: row.hangupBy, recording: row.recordingStatus }, { status: 'answered', hangupBy: 'callee', recording: 'unavailable' });
+      assert.match(row.recordingError ?? '', /caller's answer \(late offer\)/);
+    } finally {
+      m.faults.failReinvite = undefined;
+    }
+  });
+
   it('FreeSWITCH failing when the target answers: the target is re-INVITEd with the caller\'s SDP, the caller still gets its 200', async () => {
     m.faults.failReinvite = 500;
     try {

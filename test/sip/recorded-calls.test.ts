@@ -152,25 +152,43 @@ describe('calls anchored and recorded in FreeSWITCH (real drachtio-srf + drachti
     await m.noChannelsLeft();
   });
 
-  it('late offer (INVITE without SDP): forwarded unanchored with SDP end to end, no notice, recording unavailable with the reason', async () => {
+  it('late offer (INVITE without SDP): anchored and recorded; the caller\'s 200 carries FreeSWITCH\'s offer, its ACK the answer, the notice plays after the ACK', async () => {
+    m.fs.recordedSeconds = 30;
     const caller = m.h.fake.sip.placeCall({ from: '79161230005', to: '+74950000101', sdp: '', ackSdp: CALLER_SDP });
     const callee = await m.h.fake.sip.nextInvite();
-    assert.equal(callee.invite.body, '', 'no FreeSWITCH offer: the target makes the offer');
-    assert.equal(m.fs.channelCount, 0, 'no FreeSWITCH channel for a late offer');
+    assert.match(callee.invite.body, /o=FreeSWITCH/, "the target gets FreeSWITCH's offer");
+    const [epA, epB] = m.openChannels();
+    assert.ok(epA && epB);
+    callee.progress(sdp('callee-early', 7390));
     callee.ring();
     await caller.waitForStatus(180);
-    callee.answer(CALLEE_SDP);
+
+    let finishWhisper = () => {};
+    m.fs.playbackGate = new Promise((resolve) => (finishWhisper = resolve));
+    callee.answer();
+    await waitFor(() => epB.played.includes('/sounds/whisper-ads.wav'), 'the whisper to the target');
+    let finishNotice = () => {};
+    m.fs.playbackGate = new Promise((resolve) => (finishNotice = resolve));
+    finishWhisper();
     const final = await caller.finalResponse();
-    assert.equal(final.msg.body, CALLEE_SDP, "the caller gets the target's offer");
-    assert.equal((await callee.waitForRequest('ACK')).body, CALLER_SDP, "the target gets the caller's answer");
-    assert.deepEqual(caller.codes(), [100, 180, 200], 'no recording notice (183) for a call that is not recorded');
+    assert.equal(final.status, 200);
+    assert.equal(mediaOf(final.msg.body), mediaOf(epA.localSdp), "the caller's 200 offers FreeSWITCH's caller-side endpoint");
+    assert.deepEqual(caller.codes(), [100, 180, 200], 'no SDP before the 200 (the caller could not answer it): a 180 for the 183');
+    await waitFor(() => epA.played.includes('/sounds/recorded.wav'), 'the recording notice, once the ACK brought the caller\'s answer');
+    assert.equal(epA.remoteSdp, CALLER_SDP, "the caller's answer went to its endpoint");
+    assert.equal(epA.bridgedTo, undefined, 'the caller hears the notice before it hears the target');
+    m.fs.playbackGate = undefined;
+    finishNotice();
+    await waitFor(() => epA.bridgedTo === epB.uuid, 'caller and target bridged');
+    assert.equal(epB.remoteSdp, CALLEE_SDP);
     await m.h.answered(caller.callId);
+    await waitFor(() => epA.recording !== undefined, 'recording started');
+
     assert.equal(statusOf(await caller.bye()), 200);
+    await callee.waitForRequest('BYE');
     const row = await m.h.finalRow(caller.callId);
-    assert.equal(m.fs.channelCount, 0);
-    assert.equal(row.status, 'answered');
-    assert.equal(row.recordingStatus, 'unavailable');
-    assert.match(row.recordingError ?? '', /no SDP \(late offer\)/);
+    await m.noChannelsLeft();
+    assert.deepEqual({ status: row.status, recording: row.recordingStatus, seconds: row.recordingDuration }, { status: 'answered', recording: 'saved', seconds: 30 });
   });
 
   it('recording notice before dialling, ringback while the target rings, whisper to the target before the caller\'s 200', async () => {
@@ -225,3 +243,8 @@ describe('an anchored call nobody answers', () => {
     assert.equal(row.recordingStatus, null);
   });
 });
+
+/** The media address and port of an SDP (FreeSWITCH may rewrite the rest after a re-INVITE). */
+function mediaOf(body: string): string {
+  return [/c=IN IP4 \S+/.exec(body)?.[0], /m=audio \d+/.exec(body)?.[0]].join(' ');
+}

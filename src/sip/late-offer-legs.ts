@@ -1,0 +1,91 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { errorMessage } from '../errors.js';
+import { reinvite, reinviteWithoutOffer } from './dialog-modify.js';
+import type { MediaPath } from './media-path.js';
+
+/**
+ * The answered target leg of a late-offer call (the caller's INVITE had no SDP), seen from the
+ * caller's side: the offer its 200 carries, and what its answer (from its ACK) must reach.
+ */
+export interface LateOfferLeg {
+  /** The SDP offer for the caller's 200. */
+  offer: string;
+  /** The caller's answer completes the call; resolves with the target dialog. Rejects with the target leg ended. */
+  complete(answer: string, caller: Srf.Dialog): Promise<Srf.Dialog>;
+  /** The caller never answered: ends the target leg. Never rejects. */
+  abandon(): Promise<void>;
+}
+
+/** Without FreeSWITCH: the target's 200 (its offer) waits un-ACKed for the caller's answer. */
+export function passThroughLateOffer(pending: Srf.LateOfferAnswer): LateOfferLeg {
+  return { offer: pending.sdp, complete: (answer) => pending.ack(answer), abandon: () => pending.destroy() };
+}
+
+/**
+ * With FreeSWITCH: the target answered FreeSWITCH's offer like any call; the caller is offered its
+ * own endpoint's SDP and its answer goes to that endpoint (recorded like an early-offer call).
+ * FreeSWITCH failing at either step must not drop the call: the parties are then pointed at each
+ * other. The caller has made no offer to re-INVITE the target with, so the target is re-INVITEd
+ * without SDP and its offer goes to the caller (in the 200, or in a re-INVITE once it answered).
+ * Rejects only when neither FreeSWITCH nor the target can make an offer (the target leg ended).
+ */
+export async function anchoredLateOffer(media: MediaPath, target: Srf.Dialog, logger: Logger): Promise<LateOfferLeg> {
+  let direct: { sdp: string; ack: (answer: string) => void } | undefined;
+  const end = () => target.destroy().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'BYE to the target failed'));
+  let offer: string;
+  try {
+    offer = await media.answerForCaller(target.remote.sdp, 'answer', async () => {
+      direct = await offerFromTarget(target);
+      return direct.sdp;
+    });
+  } catch (err) {
+    await end();
+    throw err;
+  }
+  return {
+    offer,
+    abandon: async () => {
+      // An un-ACKed 200 to our re-INVITE keeps retransmitting: ACK it (as it was) before the BYE.
+      direct?.ack(target.local.sdp);
+      await end();
+    },
+    complete: async (answer, caller) => {
+      if (direct) return ackWith(target, direct, answer);
+      try {
+        await media.callerAnswer?.(answer);
+        return target;
+      } catch (err) {
+        logger.warn({ err: errorMessage(err) }, "FreeSWITCH could not take the caller's answer (late offer): connecting the parties directly");
+      }
+      try {
+        const fromTarget = await offerFromTarget(target);
+        const callerAnswer = await reinvite(caller, fromTarget.sdp).catch((err: unknown) => {
+          ackWith(target, fromTarget, target.local.sdp);
+          throw err;
+        });
+        return ackWith(target, fromTarget, callerAnswer);
+      } catch (err) {
+        await end();
+        throw err;
+      }
+    },
+  };
+}
+
+/** The target's offer from a re-INVITE without SDP; its 200 waits for `ack` with the answer. */
+async function offerFromTarget(target: Srf.Dialog): Promise<{ sdp: string; ack: (answer: string) => void }> {
+  const previous = target.local.sdp;
+  const pending = await reinviteWithoutOffer(target);
+  if (!pending.sdp) {
+    pending.ack(previous);
+    throw new Error('the target answered a re-INVITE without SDP with no offer');
+  }
+  return pending;
+}
+
+function ackWith(target: Srf.Dialog, pending: { ack: (answer: string) => void }, answer: string): Srf.Dialog {
+  target.local.sdp = answer;
+  pending.ack(answer);
+  return target;
+}
