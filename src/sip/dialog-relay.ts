@@ -28,6 +28,11 @@ export class DialogRelay {
   readonly ended: Promise<HangupSide>;
   private finish!: (side: HangupSide) => void;
   private done = false;
+  /**
+   * Set while a re-INVITE without SDP waits for the sender's ACK: ACKs the other side's 200 (with
+   * the SDP it had) and stops the wait. See end().
+   */
+  private settleDelayedOffer: (() => void) | undefined;
 
   constructor(
     private readonly caller: Srf.Dialog,
@@ -60,6 +65,12 @@ export class DialogRelay {
   private end(side: HangupSide, other: Srf.Dialog): void {
     if (this.done) return;
     this.done = true;
+    // Before any BYE: the other side's 200 to our re-INVITE is still retransmitting, and a BYE
+    // ahead of its ACK reaches a dialog with an INVITE transaction pending (some UAs refuse or
+    // mishandle it); the ACK after it would be for a dialog already ended, a protocol error.
+    // Done here, not left to the wait's own 'destroy' listener: its ACK would go out a
+    // microtask later, behind the BYE below.
+    this.settleDelayedOffer?.();
     this.logger.info({ hangupBy: side }, 'call ended');
     this.bye(other, other === this.caller ? 'caller' : 'target');
     this.finish(side);
@@ -135,15 +146,28 @@ export class DialogRelay {
         finish(previous);
         throw new Error('the other side answered a re-INVITE without SDP with no offer');
       }
+      // finish() runs before this returns: settleDelayedOffer counts on the ACK leaving at once.
       return { offer: sdp, answer: async (answer) => finish(answer ? toOther(answer) : previous) };
     };
     this.media
       .offerlessReinvite(from, relay)
       .then(async ({ offer, answer }) => {
         // Listening before the 200 goes out: the ACK cannot arrive earlier.
-        const acked = waitForCallerAnswer(sender, { timeoutMs: ACK_WAIT_MS, onAbort: () => () => undefined });
+        const acked = waitForCallerAnswer(sender, {
+          timeoutMs: ACK_WAIT_MS,
+          onAbort: (abort) => {
+            // Synchronous up to the ACK (our relay's answer() sends it before any await), so
+            // end() can send its BYE right after this.
+            this.settleDelayedOffer = () => {
+              abort();
+              void answer(undefined);
+            };
+            return () => (this.settleDelayedOffer = undefined);
+          },
+        });
         res.send(200, { body: toSender(offer), headers: { 'Content-Type': 'application/sdp' } });
         const ack = await acked;
+        if (ack.kind === 'aborted') return; // the call ended; settleDelayedOffer answered already
         if (ack.kind !== 'answer') this.logger.warn({ from, ack: ack.kind }, 're-INVITE without SDP: no answer in the ACK; the session stays as it was');
         await answer(ack.kind === 'answer' ? ack.sdp : undefined);
       }, (err: unknown) => this.refuse(from, 're-INVITE without SDP', res, err))

@@ -5,7 +5,7 @@ import type { Attribution } from '../tracking/attribution-types.js';
 /** The offer for a re-INVITE without SDP, and where the sender's answer goes. */
 export interface DelayedOffer {
   offer: string;
-  /** The sender's answer from its ACK; undefined when the ACK had none (the session stays as it was). Never rejects. */
+  /** The sender's answer from its ACK; undefined when the ACK had none or the call ended first (the session stays as it was). Never rejects. */
   answer(sdp: string | undefined): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js';
-import { header, statusOf } from '../support/fake-drachtio/sip-text.js';
+import { header, methodOf, statusOf, type SipText } from '../support/fake-drachtio/sip-text.js';
 import { answeredCall, startSipHarness, type SipHarness } from '../support/sip-harness.js';
 
 /**
@@ -15,7 +15,6 @@ describe('re-INVITE without SDP', () => {
     h = await startSipHarness();
   });
   after(() => h.stop());
-
 
   it("from the caller: the target's offer reaches the caller, and the caller's answer reaches the target in the ACK", async () => {
     const { caller, callee } = await answeredCall(h);
@@ -69,6 +68,36 @@ describe('re-INVITE without SDP', () => {
     assert.equal((await h.finalRow(caller.callId)).status, 'answered');
   });
 
+  it("the caller hangs up before its ACK: the target's 200 is ACKed (with the SDP it had) before the BYE", async () => {
+    const { caller, callee } = await answeredCall(h);
+    const res = await caller.reinviteWithoutOffer('', { noAck: true });
+    assert.equal(statusOf(res), 200);
+    const atTarget = await callee.waitForRequest('INVITE', 2);
+    assert.equal(statusOf(await caller.bye()), 200);
+    await callee.waitForRequest('BYE');
+    assertAckedBeforeBye(callee.requests.all, atTarget);
+    const row = await h.finalRow(caller.callId);
+    assert.deepEqual({ status: row.status, hangupBy: row.hangupBy }, { status: 'answered', hangupBy: 'caller' });
+    assert.deepEqual(h.fake.sip.openDialogs(), []);
+  });
+
+  it("shutdown while the caller's ACK is awaited: the target's 200 is ACKed before the BYE, and both legs end", async () => {
+    const own = await startSipHarness({ sip: { shutdownGraceSeconds: 0 } });
+    try {
+      const { caller, callee } = await answeredCall(own);
+      assert.equal(statusOf(await caller.reinviteWithoutOffer('', { noAck: true })), 200);
+      const atTarget = await callee.waitForRequest('INVITE', 2);
+      const stopping = own.app.stop();
+      await caller.waitForRequest('BYE');
+      await callee.waitForRequest('BYE');
+      await stopping;
+      assertAckedBeforeBye(callee.requests.all, atTarget);
+      assert.deepEqual(own.fake.sip.openDialogs(), []);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("the other side's refusal is passed back and the call goes on", async () => {
     const { caller, callee } = await answeredCall(h);
     callee.answerStatus.INVITE = 488;
@@ -79,3 +108,16 @@ describe('re-INVITE without SDP', () => {
     await callee.waitForRequest('BYE');
   });
 });
+
+/**
+ * What the target received after its re-INVITE: the ACK of that re-INVITE's 200 (with the SDP it
+ * already had, the caller never answered), then the BYE. An ACK after the BYE is for a dialog the
+ * target has already ended.
+ */
+function assertAckedBeforeBye(atTarget: SipText[], reinvite: SipText): void {
+  const after = atTarget.slice(atTarget.indexOf(reinvite) + 1);
+  assert.deepEqual(after.map(methodOf), ['ACK', 'BYE'], 'the ACK, then the BYE');
+  const [ack] = after;
+  assert.equal(header(ack!, 'CSeq')?.split(' ')[0], header(reinvite, 'CSeq')?.split(' ')[0], "the ACK is the re-INVITE's");
+  assert.equal(ack!.body, CALLER_SDP, 'ACKed with the SDP the target already had');
+}

@@ -116,14 +116,15 @@ abstract class Endpoint implements Party {
 
   /**
    * A re-INVITE without SDP (delayed offer): the 200 carries the offer, the ACK carries `answer`
-   * ('' sends an ACK without SDP). Resolves with the final response.
+   * ('' sends an ACK without SDP). Resolves with the final response. `noAck`: the 200 is never
+   * ACKed (an end that hangs up, or vanishes, before its ACK).
    */
-  async reinviteWithoutOffer(answer: string): Promise<SipText> {
+  async reinviteWithoutOffer(answer: string, opts: { noAck?: boolean } = {}): Promise<SipText> {
     const msg = this.inDialog('INVITE', '');
     const branch = branchOf(msg);
     this.send(msg);
     const res = await this.responses.find((r) => branchOf(r) === branch && statusOf(r) >= 200, `final response to ${msg.startLine}`);
-    if (statusOf(res) < 300) {
+    if (statusOf(res) < 300 && !opts.noAck) {
       if (answer) this.sdp = answer;
       this.send(this.ackFor(msg, res, answer));
     }
