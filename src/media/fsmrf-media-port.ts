@@ -1,6 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import type { Logger } from 'pino';
 import { errorMessage, MediaUnavailableError } from '../errors.js';
+import { afterFailedReinvite } from '../sip/dialog-modify.js';
 import type { CreateEndpointRequest, MediaAvailability, MediaEndpoint, MediaPort, RecordingRequest } from './media-port.js';
 
 /** What the adapter needs from the connection: the ready MediaServer, or why there is none. */
@@ -54,7 +55,14 @@ export class FsmrfMediaPort implements MediaPort {
   }
 
   async modify(ep: MediaEndpoint, remoteSdp: string): Promise<void> {
-    await this.fs(ep).modify(remoteSdp);
+    const fep = this.fs(ep);
+    try {
+      await fep.modify(remoteSdp);
+    } catch (err) {
+      // fsmrf re-INVITEs through a drachtio-srf Dialog, whose queue a refusal would block for good.
+      if (fep.dialog) afterFailedReinvite(fep.dialog, err);
+      throw err;
+    }
   }
 
   async bridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void> {

@@ -12,9 +12,17 @@ export async function reinvite(dialog: Srf.Dialog, sdp: string): Promise<string>
   try {
     return await dialog.modify(sdp);
   } catch (err) {
-    if (isFinalRefusal(err)) admitNextReinvite(dialog);
+    afterFailedReinvite(dialog, err);
     throw err;
   }
+}
+
+/**
+ * To call when a re-INVITE through `dialog` (any drachtio-srf Dialog, e.g. the one under a
+ * drachtio-fsmrf endpoint) rejected with `err`: a refusal is counted down.
+ */
+export function afterFailedReinvite(dialog: object, err: unknown): void {
+  if (isFinalRefusal(err)) admitNextReinvite(dialog);
 }
 
 /** A re-INVITE without SDP: the far end's offer, and `ack` to send the answer (see the declarations). */
@@ -22,7 +30,7 @@ export async function reinviteWithoutOffer(dialog: Srf.Dialog): Promise<{ sdp: s
   try {
     return await dialog.modify(undefined, { noAck: true });
   } catch (err) {
-    if (isFinalRefusal(err)) admitNextReinvite(dialog);
+    afterFailedReinvite(dialog, err);
     throw err;
   }
 }
@@ -38,7 +46,7 @@ interface ReinviteQueue {
 }
 
 /** What dialog.js's onReInviteComplete does after a 200. */
-function admitNextReinvite(dialog: Srf.Dialog): void {
+function admitNextReinvite(dialog: object): void {
   const queue = (dialog as unknown as ReinviteQueue)._reinvitesInProgress;
   if (!queue || queue.count <= 0) return;
   queue.count--;

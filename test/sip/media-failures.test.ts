@@ -132,6 +132,30 @@ describe('calls when FreeSWITCH fails', () => {
     }
   });
 
+  it('FreeSWITCH refusing one re-INVITE mid-call: that one fails, the next re-INVITE of the same endpoint is answered at once', async () => {
+    const caller = m.h.fake.sip.placeCall({ from: '79161230018', to: '+74950000001' });
+    const callee = await m.h.fake.sip.nextInvite();
+    callee.answer();
+    await caller.finalResponse();
+    await m.h.answered(caller.callId);
+    const [epA] = m.openChannels();
+    assert.ok(epA);
+    m.faults.failReinvite = 488;
+    try {
+      assert.ok(statusOf(await caller.reinvite(sdp('caller', 7470, 'sendonly', 2))) >= 400, 'FreeSWITCH refused the first');
+    } finally {
+      m.faults.failReinvite = undefined;
+    }
+    // drachtio-srf queues a dialog's re-INVITEs and never counted a refused one down: the next
+    // one waited for it forever (here: until calltrack's media timeout, then a 500).
+    const unhold = sdp('caller', 7470, 'sendrecv', 3);
+    assert.equal(statusOf(await caller.reinvite(unhold)), 200);
+    assert.equal(epA.remoteSdp, unhold);
+    assert.equal(statusOf(await caller.bye()), 200);
+    await m.h.finalRow(caller.callId);
+    await m.noChannelsLeft();
+  });
+
   it('FreeSWITCH drops the media mid-call: both legs get a BYE and the row is final', async () => {
     m.fs.recordedSeconds = 3;
     const caller = m.h.fake.sip.placeCall({ from: '79161230007', to: '+74950000001' });
