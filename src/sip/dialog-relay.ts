@@ -33,6 +33,8 @@ export class DialogRelay {
    * the SDP it had) and stops the wait. See end().
    */
   private settleDelayedOffer: (() => void) | undefined;
+  /** re-INVITEs and UPDATEs with our final response still to come (the other side has the offer). */
+  private readonly unanswered = new Set<Srf.SrfResponse>();
 
   constructor(
     private readonly caller: Srf.Dialog,
@@ -71,6 +73,8 @@ export class DialogRelay {
     // Done here, not left to the wait's own 'destroy' listener: its ACK would go out a
     // microtask later, behind the BYE below.
     this.settleDelayedOffer?.();
+    // RFC 3261 15.1.2: a request still pending when the dialog ends gets 487, not a late answer.
+    for (const res of [...this.unanswered]) this.answer(res, 487);
     this.logger.info({ hangupBy: side }, 'call ended');
     this.bye(other, other === this.caller ? 'caller' : 'target');
     this.finish(side);
@@ -115,10 +119,12 @@ export class DialogRelay {
    */
   private update(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
     if (!req.body) return this.relayRequest(from, req, res, other);
+    this.unanswered.add(res);
     this.answerOffer(from, 'UPDATE', req, res, (sdp) => offerByUpdate(other, from === 'target' ? this.toCaller(sdp) : sdp));
   }
 
   private reinvite(from: 'caller' | 'target', req: Srf.SrfRequest, res: Srf.SrfResponse, other: Srf.Dialog): void {
+    this.unanswered.add(res);
     if (!req.body) return this.offerlessReinvite(from, res, other);
     this.answerOffer(from, 're-INVITE', req, res, (sdp) => reinvite(other, from === 'target' ? this.toCaller(sdp) : sdp));
   }
@@ -152,6 +158,9 @@ export class DialogRelay {
     this.media
       .offerlessReinvite(from, relay)
       .then(async ({ offer, answer }) => {
+        // The call ended while the other side made its offer (the sender has had its 487): its
+        // 200 is ACKed as it was, if drachtio-server still can, with the dialog ended.
+        if (this.done) return answer(undefined);
         // Listening before the 200 goes out: the ACK cannot arrive earlier.
         const acked = waitForCallerAnswer(sender, {
           timeoutMs: ACK_WAIT_MS,
@@ -165,7 +174,7 @@ export class DialogRelay {
             return () => (this.settleDelayedOffer = undefined);
           },
         });
-        res.send(200, { body: toSender(offer), headers: { 'Content-Type': 'application/sdp' } });
+        this.answer(res, 200, { body: toSender(offer), headers: { 'Content-Type': 'application/sdp' } });
         const ack = await acked;
         if (ack.kind === 'aborted') return; // the call ended; settleDelayedOffer answered already
         if (ack.kind !== 'answer') this.logger.warn({ from, ack: ack.kind }, 're-INVITE without SDP: no answer in the ACK; the session stays as it was');
@@ -178,7 +187,7 @@ export class DialogRelay {
     this.media
       .reinvite(from, req.body, relay)
       .then(
-        (answer) => res.send(200, { body: from === 'caller' ? this.toCaller(answer) : answer, headers: { 'Content-Type': 'application/sdp' } }),
+        (answer) => this.answer(res, 200, { body: from === 'caller' ? this.toCaller(answer) : answer, headers: { 'Content-Type': 'application/sdp' } }),
         (err: unknown) => this.refuse(from, what, res, err),
       );
   }
@@ -187,7 +196,17 @@ export class DialogRelay {
     const status = (err as { status?: unknown }).status;
     this.logger.warn({ err: errorMessage(err), from }, `${what} could not be relayed`);
     // The other side's refusal (488, 491) is passed back; our own failure is a 500.
-    res.send(typeof status === 'number' && status >= 400 ? status : 500);
+    this.answer(res, typeof status === 'number' && status >= 400 ? status : 500);
+  }
+
+  /** Our final response to a re-INVITE or UPDATE, unless the end of the call already gave it 487. */
+  private answer(res: Srf.SrfResponse, status: number, opts?: Srf.SendOptions): void {
+    if (!this.unanswered.delete(res)) return;
+    try {
+      res.send(status, opts ?? {});
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), status }, 'could not answer a re-INVITE or UPDATE');
+    }
   }
 }
 

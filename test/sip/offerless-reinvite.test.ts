@@ -81,6 +81,25 @@ describe('re-INVITE without SDP', () => {
     assert.deepEqual(h.fake.sip.openDialogs(), []);
   });
 
+  it("the caller hangs up before the target made its offer: its re-INVITE gets 487 at once, never a 200 to ACK", async () => {
+    const { caller, callee } = await answeredCall(h);
+    let offer = () => {};
+    callee.reinviteAnswerGate = new Promise((resolve) => (offer = resolve));
+    const pending = caller.reinviteWithoutOffer('', { noAck: true });
+    await callee.waitForRequest('INVITE', 2);
+    assert.equal(statusOf(await caller.bye()), 200);
+    await callee.waitForRequest('BYE');
+    assert.equal(statusOf(await pending), 487, 'RFC 3261 15.1.2: a request pending when the dialog ends gets 487');
+    // The target's offer comes after its dialog ended: nothing reaches the caller any more.
+    callee.reinviteAnswerGate = undefined;
+    offer();
+    const row = await h.finalRow(caller.callId);
+    assert.deepEqual({ status: row.status, hangupBy: row.hangupBy }, { status: 'answered', hangupBy: 'caller' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(caller.responses.all.filter((r) => statusOf(r) === 200 && header(r, 'CSeq')?.endsWith('INVITE')).length, 1, "only the call's own 200");
+    assert.deepEqual(h.fake.sip.openDialogs(), []);
+  });
+
   it("shutdown while the caller's ACK is awaited: the target's 200 is ACKed before the BYE, and both legs end", async () => {
     const own = await startSipHarness({ sip: { shutdownGraceSeconds: 0 } });
     try {

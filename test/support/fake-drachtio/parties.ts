@@ -62,6 +62,8 @@ abstract class Endpoint implements Party {
   sdp = CALLEE_SDP;
   /** Final status this end answers in-dialog INFO / NOTIFY / UPDATE / re-INVITE with (default 200). */
   readonly answerStatus: Record<string, number> = {};
+  /** Set: this end answers a re-INVITE only once this settles (a phone slow to make its offer). */
+  reinviteAnswerGate: Promise<void> | undefined;
   /** Body (and its Content-Type) this end puts in its 200 to an in-dialog INFO. */
   infoAnswer: { body: string; contentType: string } | undefined;
 
@@ -89,8 +91,13 @@ abstract class Endpoint implements Party {
     const method = methodOf(req);
     if (method === 'ACK') return;
     if (method === 'INVITE' && !this.answerStatus.INVITE) {
-      this.sdp = this.sdpForReinvite(req.body);
-      return this.send(responseTo(req, 200, { toTag, contact: `<sip:${this.address}:${this.port}>`, body: this.sdp }));
+      const answer = () => {
+        this.sdp = this.sdpForReinvite(req.body);
+        this.send(responseTo(req, 200, { toTag, contact: `<sip:${this.address}:${this.port}>`, body: this.sdp }));
+      };
+      if (this.reinviteAnswerGate) void this.reinviteAnswerGate.then(answer);
+      else answer();
+      return;
     }
     if (method === 'UPDATE' && req.body && !this.answerStatus.UPDATE) {
       this.sdp = this.sdpForReinvite(req.body);

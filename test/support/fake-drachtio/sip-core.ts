@@ -130,7 +130,9 @@ export class SipCore {
     if (!txn || method === 'CANCEL') return; // sofia does not pass the 200 for a CANCEL up
     const status = statusOf(msg);
     const dialog = txn.dialog;
-    if (dialog && method === 'INVITE' && dialog.state !== 'confirmed') {
+    // Only an initial INVITE's answer establishes the dialog: a re-INVITE's 200 arriving after a
+    // BYE does not bring an ended dialog back.
+    if (dialog && method === 'INVITE' && dialog.state === 'early') {
       dialog.peerTag ??= tagOf(header(msg, 'To'));
       if (dialog.peerTag) this.dialogsByTag.set(`${dialog.callId}|${dialog.serverTag}`, dialog);
       if (status >= 200 && status < 300) {
