@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CALLEE_SDP, CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js';
 import { methodOf, statusOf } from '../support/fake-drachtio/sip-text.js';
 import { startMediaHarness, type MediaHarness } from '../support/media-harness.js';
+import { answeredCall } from '../support/sip-harness.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -133,11 +134,7 @@ describe('calls when FreeSWITCH fails', () => {
   });
 
   it('FreeSWITCH refusing one re-INVITE mid-call: that one fails, the next re-INVITE of the same endpoint is answered at once', async () => {
-    const caller = m.h.fake.sip.placeCall({ from: '79161230018', to: '+74950000001' });
-    const callee = await m.h.fake.sip.nextInvite();
-    callee.answer();
-    await caller.finalResponse();
-    await m.h.answered(caller.callId);
+    const { caller } = await answeredCall(m.h);
     const [epA] = m.openChannels();
     assert.ok(epA);
     m.faults.failReinvite = 488;
