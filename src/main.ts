@@ -9,6 +9,7 @@ import { CallRecorder } from './calls/call-recorder.js';
 import { CallStore } from './calls/call-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { LiveConfig } from './config/live-config.js';
+import { reloadChanges, restartWarning, type ReloadChanges } from './config/restart-only.js';
 import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, describeDatabase, type Database } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -84,6 +85,11 @@ export interface AppOverrides {
   dispatcher?: Partial<DispatcherOptions>;
 }
 
+/** What a reload did: the number sync, and which changed settings apply now or only after a restart. */
+export interface ReloadSummary extends ReloadChanges {
+  numbers: SyncSummary;
+}
+
 export interface App {
   readonly config: LiveConfig;
   readonly logger: Logger;
@@ -111,8 +117,11 @@ export interface App {
   readonly callAdmin: CallAdminService;
   /** Migrates, synchronises numbers, listens for HTTP, connects to drachtio. */
   start(opts?: { listen?: boolean }): Promise<void>;
-  /** Applies a new, already validated configuration (SIGHUP). */
-  reload(next: CalltrackConfig): Promise<SyncSummary>;
+  /**
+   * Applies a new, already validated configuration (SIGHUP); logs a warning for each changed
+   * setting that only a restart applies (src/config/restart-only.ts).
+   */
+  reload(next: CalltrackConfig): Promise<ReloadSummary>;
   /** Stops accepting work, lets work in progress finish, closes everything. */
   stop(): Promise<void>;
 }
@@ -181,13 +190,14 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   // Only registers handlers; drachtio-srf sends the routes when the connection comes up.
   sip.install(drachtio.srf);
 
+  // The database built here, not config.current's: database changes apply at restart only.
+  const databaseWhere = describeDatabase(cfg.database);
   health.register('database', async () => {
-    const where = describeDatabase(config.current.database);
     try {
       await withTimeout(db.raw('select 1'), 3000, 'no answer within 3 s');
-      return { state: 'up', detail: where, critical: true };
+      return { state: 'up', detail: databaseWhere, critical: true };
     } catch (err) {
-      return { state: 'down', detail: `${where}: ${err instanceof Error ? err.message : String(err)}`, critical: true };
+      return { state: 'down', detail: `${databaseWhere}: ${err instanceof Error ? err.message : String(err)}`, critical: true };
     }
   });
   health.register('drachtio', () => drachtio.state.get());
@@ -273,9 +283,14 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     },
 
     async reload(next) {
-      const summary = await numberSync.sync(next);
+      const numbers = await numberSync.sync(next);
+      const { resolveLogLevel } = await import('./logging.js');
+      const changes = reloadChanges(config.current, next);
+      // Children follow the root's level unless given their own, so every component's logger changes.
+      if (changes.applied.includes('log')) logger.level = resolveLogLevel(next.log.level);
       config.replace(next);
-      return summary;
+      for (const setting of changes.needsRestart) logger.warn({ setting }, restartWarning(setting));
+      return { numbers, ...changes };
     },
 
     async stop() {

@@ -40,13 +40,11 @@ export interface MediaServiceDeps {
 export class MediaService {
   readonly connection: FreeSwitchConnection | undefined;
   readonly port: MediaPort;
-  readonly dirs: RecordingDirs;
   private readonly timers: Timers;
 
   constructor(private readonly deps: MediaServiceDeps) {
     const cfg = deps.config.current;
     this.timers = deps.timers ?? realTimers;
-    this.dirs = recordingDirs(cfg, deps.baseDir);
     const fs = cfg.media.freeswitch;
     if (fs && !deps.port) {
       this.connection = new FreeSwitchConnection({
@@ -75,6 +73,11 @@ export class MediaService {
 
   stop(): void {
     this.connection?.stop();
+  }
+
+  /** Read per call, like the admin API's recording lookup, so a reload that moves them applies to new calls. */
+  get dirs(): RecordingDirs {
+    return recordingDirs(this.deps.config.current, this.deps.baseDir);
   }
 
   policyFor(route: MediaRoute | undefined): MediaPolicy {

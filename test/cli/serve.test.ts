@@ -55,10 +55,14 @@ describe('calltrack serve', () => {
     };
     assert.equal((await readNumbers()).filter((n) => n.active).length, 4);
 
-    // A valid edit: the static number goes away and is deactivated (kept, not deleted).
-    writeFileSync(configFile, stringify({ ...doc, numbers: [] }));
+    // A valid edit: the static number goes away and is deactivated (kept, not deleted). The body
+    // limit is fixed when the HTTP server is built: the log says it waits for a restart.
+    writeFileSync(configFile, stringify({ ...doc, numbers: [], http: { ...(doc.http as object), bodyLimitBytes: 32768 } }));
+    const warned = waitForLogLine(child, (l) => l.setting === 'http.bodyLimitBytes');
+    const reloaded = waitForLogLine(child, (l) => typeof l.msg === 'string' && l.msg.startsWith('configuration reloaded'));
     child.kill('SIGHUP');
-    await waitForLogLine(child, (l) => l.msg === 'configuration reloaded');
+    assert.equal((await warned).msg, 'http.bodyLimitBytes changed: takes effect at the next restart (the running server keeps the old value)');
+    assert.equal((await reloaded).msg, 'configuration reloaded (applied: numbers; NOT applied until a restart: http.bodyLimitBytes)');
     const afterReload = await readNumbers();
     assert.deepEqual(afterReload.find((n) => n.number === '+74950000001'), { number: '+74950000001', active: 0 });
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
+import type { ReloadChanges } from '../../config/restart-only.js';
 import { ConfigError, formatProblems } from '../../errors.js';
 import { loadCliContext } from '../context.js';
 
@@ -8,6 +9,13 @@ import { loadCliContext } from '../context.js';
  * hangs them up itself and writes their rows) plus time for that and for HTTP requests.
  */
 const shutdownLimitMs = (sip: { shutdownGraceSeconds: number }) => (sip.shutdownGraceSeconds + 15) * 1000;
+
+/** The reload's log line says what it applied and what waits for a restart (each also warned on its own). */
+export function reloadedMessage(changes: ReloadChanges): string {
+  const applied = changes.applied.length > 0 ? `applied: ${changes.applied.join(', ')}` : 'no setting changed';
+  if (changes.needsRestart.length === 0) return `configuration reloaded (${applied})`;
+  return `configuration reloaded (${applied}; NOT applied until a restart: ${changes.needsRestart.join(', ')})`;
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -37,7 +45,7 @@ export function serveCommand(): Command {
         }
         for (const w of next.warnings) logger.warn({ key: w.path }, w.message);
         app.reload(next.config).then(
-          (summary) => logger.info({ summary }, 'configuration reloaded'),
+          (summary) => logger.info({ summary }, reloadedMessage(summary)),
           (err: unknown) => logger.error({ err }, 'configuration NOT reloaded (number sync failed), the running one stays'),
         );
       });
