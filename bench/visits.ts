@@ -8,6 +8,9 @@
  * BENCH_DB=pg (PostgreSQL: CALLTRACK_TEST_PG_URL, or a throwaway cluster as the tests start one),
  * BENCH_ROUNDS (1): the maximum-throughput phases alternate bare / calltrack this many times
  * (each BENCH_SECONDS) and are summed, so a load swing on the shared machine hits both sides.
+ * BENCH_HTTP_FLOOR=1 adds a third side to the alternation, a diagnostic: calltrack's own HTTP
+ * layer (fastify, CORS, schemas, request log, the visit route) over a visit service that answers
+ * at once, so the report splits the gap to the ceiling into HTTP and allocation.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
@@ -17,7 +20,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { parseConfigText } from '../src/config/load.js';
+import { LiveConfig } from '../src/config/live-config.js';
 import { createApp } from '../src/main.js';
+import type { VisitService } from '../src/tracking/visit-service.js';
+import { FixedWindowRateLimiter } from '../src/web/rate-limiter.js';
+import { buildHttpServer } from '../src/web/server.js';
+import { visitRoutes } from '../src/web/visit-routes.js';
 import { startTestPostgres } from '../test/support/postgres.js';
 import type { LoadResult, LoadSpec } from './load-worker.js';
 
@@ -25,6 +33,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const HTTP_FLOOR = process.env.BENCH_HTTP_FLOOR === '1';
 const POOL_SIZE = 6000;
 // Virtual time runs 60x faster: a 1-minute hold ends after one real second, so every request
 // finds a free number and measures a real allocation (a hold, a hold row, a visit row).
@@ -78,6 +87,21 @@ async function startBare(): Promise<{ url: string; close: () => Promise<void> }>
   return { url: `http://127.0.0.1:${port}/v1/visits`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+/**
+ * The diagnostic side (BENCH_HTTP_FLOOR=1): the real HTTP server and visit route, with a visit
+ * service that answers every new visit at once, without a database. Not calltrack: what its HTTP
+ * layer alone leaves of the ceiling.
+ */
+async function startHttpFloor() {
+  const { config } = parseConfigText(JSON.stringify({ http: { host: '127.0.0.1', port: 8080, rateLimit: { max: 1_000_000, windowSeconds: 60 } } }), 'floor.yaml');
+  const answerAtOnce = { startVisit: async () => ({ visitId: 'v', visitorId: 'w', number: '+74950000101', pool: 'bench', type: 'dynamic', holdUntil: Date.now() }) };
+  const limiter = new FixedWindowRateLimiter({ now: Date.now }, () => config.http.rateLimit);
+  const plugins = [visitRoutes({ visits: answerAtOnce as unknown as VisitService, config: new LiveConfig(config), limiter })];
+  const server = await buildHttpServer({ http: config.http, logger: pino({ level: 'silent' }), plugins });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `${url}/v1/visits`, close: () => server.close() };
+}
+
 async function startCalltrack(dir: string, pgUrl: string | null) {
   const numbers = Array.from({ length: POOL_SIZE }, (_, i) => `+7495${String(1000000 + i).padStart(7, '0')}`);
   const yaml = JSON.stringify({
@@ -107,12 +131,17 @@ try {
 
   await runLoad({ ...closedSpec(ct.url), seconds: 1 }); // warm-up: JIT, SQLite page cache
   await runLoad({ ...closedSpec(bare.url), seconds: 1 });
+  const floor = HTTP_FLOOR ? await startHttpFloor() : undefined;
+  if (floor) await runLoad({ ...closedSpec(floor.url), seconds: 1 });
   const bareRuns: LoadResult[] = [];
   const ctRuns: LoadResult[] = [];
+  const floorRuns: LoadResult[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     bareRuns.push(await runLoad(closedSpec(bare.url)));
+    if (floor) floorRuns.push(await runLoad(closedSpec(floor.url)));
     ctRuns.push(await runLoad(closedSpec(ct.url)));
   }
+  await floor?.close();
   const bareMax = summarise(merge(bareRuns));
   const ctMax = summarise(merge(ctRuns));
   const bareFixed = summarise(await runLoad(openSpec(bare.url)));
@@ -124,6 +153,10 @@ try {
   console.log(`\nmaximum throughput (${CONCURRENCY} requests in flight${ROUNDS > 1 ? `, ${ROUNDS} alternating rounds` : ''})`);
   console.log(`  bare node:http  ${fmt(bareMax)}`);
   console.log(`  calltrack       ${fmt(ctMax)}`);
+  if (floor) {
+    const floorMax = summarise(merge(floorRuns));
+    console.log(`  HTTP layer only ${fmt(floorMax)}  (diagnostic: ${((floorMax.rps / bareMax.rps) * 100).toFixed(1)}% of the ceiling)`);
+  }
   const ratio = ctMax.rps / bareMax.rps;
   console.log(`  ratio           ${(ratio * 100).toFixed(1)}% of the ceiling's throughput (target: at least 50%: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
   console.log(`\nfixed rate ${RATE} req/s (latency from when each request was due)`);

@@ -11,7 +11,8 @@ import { systemClock, type Clock } from './clock.js';
 import { LiveConfig } from './config/live-config.js';
 import { reloadChanges, restartWarning, type ReloadChanges } from './config/restart-only.js';
 import type { CalltrackConfig } from './config/schema.js';
-import { createDatabase, describeDatabase, type Database } from './db/connect.js';
+import { createDatabase, databaseHealthProbe, type Database } from './db/connect.js';
+import { resolveLogLevel } from './logging.js';
 import { migrateToLatest } from './db/migrate.js';
 import { CallAdminService } from './calls/call-admin-service.js';
 import { LiveCallsService } from './calls/live-calls.js';
@@ -49,14 +50,6 @@ import { LinkSigner } from './web/recording-links.js';
 import { buildHttpServer } from './web/server.js';
 import { snippetRoutes } from './web/snippet-routes.js';
 import { visitRoutes } from './web/visit-routes.js';
-
-function withTimeout<T>(promise: PromiseLike<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
-}
 
 /** How often journaled call records are retried when no call comes by to trigger it. */
 const JOURNAL_RETRY_MS = 60_000;
@@ -191,15 +184,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   sip.install(drachtio.srf);
 
   // The database built here, not config.current's: database changes apply at restart only.
-  const databaseWhere = describeDatabase(cfg.database);
-  health.register('database', async () => {
-    try {
-      await withTimeout(db.raw('select 1'), 3000, 'no answer within 3 s');
-      return { state: 'up', detail: databaseWhere, critical: true };
-    } catch (err) {
-      return { state: 'down', detail: `${databaseWhere}: ${err instanceof Error ? err.message : String(err)}`, critical: true };
-    }
-  });
+  health.register('database', databaseHealthProbe(db, cfg.database));
   health.register('drachtio', () => drachtio.state.get());
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());
@@ -284,7 +269,6 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
     async reload(next) {
       const numbers = await numberSync.sync(next);
-      const { resolveLogLevel } = await import('./logging.js');
       const changes = reloadChanges(config.current, next);
       // Children follow the root's level unless given their own, so every component's logger changes.
       if (changes.applied.includes('log')) logger.level = resolveLogLevel(next.log.level);

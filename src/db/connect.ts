@@ -4,6 +4,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import type { CalltrackConfig } from '../config/schema.js';
+import type { ComponentHealth } from '../health.js';
 
 export type Database = Knex;
 export type DatabaseClient = 'sqlite3' | 'pg';
@@ -85,4 +86,21 @@ export function describeDatabase(cfg: CalltrackConfig['database']): string {
   } catch {
     return 'pg';
   }
+}
+
+/** /healthz's database probe: `select 1` answered within 3 s, described by where it connects. */
+export function databaseHealthProbe(db: Database, cfg: CalltrackConfig['database']): () => Promise<ComponentHealth> {
+  const where = describeDatabase(cfg);
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000)));
+    try {
+      await Promise.race([db.raw('select 1'), timeout]);
+      return { state: 'up', detail: where, critical: true };
+    } catch (err) {
+      return { state: 'down', detail: `${where}: ${err instanceof Error ? err.message : String(err)}`, critical: true };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
