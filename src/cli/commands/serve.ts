@@ -30,7 +30,7 @@ export function serveCommand(): Command {
       logger.info({ config: file }, 'calltrack is running');
 
       // SIGHUP: re-read the file; a bad file changes nothing and every problem is logged.
-      process.on('SIGHUP', () => {
+      const reloadFromFile = async (): Promise<void> => {
         logger.info({ config: file }, 'SIGHUP: reloading configuration');
         let next;
         try {
@@ -44,10 +44,17 @@ export function serveCommand(): Command {
           return;
         }
         for (const w of next.warnings) logger.warn({ key: w.path }, w.message);
-        app.reload(next.config).then(
+        await app.reload(next.config).then(
           (summary) => logger.info({ summary }, reloadedMessage(summary)),
           (err: unknown) => logger.error({ err }, 'configuration NOT reloaded (number sync failed), the running one stays'),
         );
+      };
+      // One reload at a time, each reading the file when its turn comes: overlapping ones (a
+      // deploy tool sending two SIGHUPs) would sync numbers side by side and could finish out
+      // of order, leaving the older file's settings running.
+      let reloads = Promise.resolve();
+      process.on('SIGHUP', () => {
+        reloads = reloads.then(reloadFromFile).catch((err: unknown) => logger.error({ err }, 'configuration NOT reloaded, the running one stays'));
       });
 
       await new Promise<void>((resolve) => {
