@@ -14,14 +14,19 @@ const UNAVAILABLE_CODES = new Set([
  * or memory or connection slots, a server shutting down or starting, an I/O error. A whole
  * class counts by its first two characters.
  */
-const PG_UNAVAILABLE_CLASSES = new Set([
-  '08', // connection exception
-  '53', // insufficient resources: disk_full 53100, out_of_memory 53200, too_many_connections 53300
-  '58', // system error: io_error 58030
+const PG_UNAVAILABLE_CLASSES = new Map([
+  ['08', 'connection lost'],
+  ['53', 'out of resources'],
+  ['58', 'system error'],
 ]);
-const PG_UNAVAILABLE_CODES = new Set([
-  '25006', // read_only_sql_transaction
-  '57P01', '57P02', '57P03', // admin_shutdown, crash_shutdown, cannot_connect_now
+const PG_UNAVAILABLE_CODES = new Map([
+  ['25006', 'read-only transaction'],
+  ['53100', 'disk full'],
+  ['53200', 'out of memory'],
+  ['53300', 'too many connections'],
+  ['57P01', 'server shutting down'],
+  ['57P02', 'server crashed'],
+  ['57P03', 'server not accepting connections yet'],
 ]);
 
 /** Node's socket errors when the PostgreSQL server cannot be reached at all. */
@@ -44,5 +49,29 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     return UNAVAILABLE_CODES.has(code.split('_', 2).join('_'));
   }
   if (SOCKET_CODES.has(code)) return true;
-  return /^[0-9A-Z]{5}$/.test(code) && (PG_UNAVAILABLE_CODES.has(code) || PG_UNAVAILABLE_CLASSES.has(code.slice(0, 2)));
+  return pgReason(code) !== undefined;
+}
+
+function pgReason(code: string): string | undefined {
+  if (!/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  return PG_UNAVAILABLE_CODES.get(code) ?? PG_UNAVAILABLE_CLASSES.get(code.slice(0, 2));
+}
+
+/**
+ * Why the database is unavailable, short, for the 503 answer a page reads. Never the error's
+ * whole message: knex puts the failed statement in front of it, with its bindings (a batch's
+ * bindings are other visitors' addresses and browsers).
+ */
+export function unavailableReason(err: unknown): string {
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(err);
+  if (typeof code === 'string') {
+    // node-sqlite3's messages start with their code ("SQLITE_READONLY: attempt to write ...").
+    if (code.startsWith('SQLITE_')) return text.includes(code) ? text.slice(text.indexOf(code)) : code;
+    const pg = pgReason(code);
+    if (pg) return `PostgreSQL ${code}: ${pg}`;
+    if (SOCKET_CODES.has(code)) return `PostgreSQL unreachable: ${code}`;
+  }
+  if (/Connection terminated|connection error and is not queryable/.test(text)) return 'PostgreSQL connection lost';
+  return (err as { name?: unknown }).name === 'KnexTimeoutError' ? 'timed out waiting for a database connection' : 'database error';
 }

@@ -54,38 +54,14 @@ const rowToHold = (r: HoldRow): HoldRecord => ({
  */
 export class HoldStore {
   async pickFree(q: Executor, poolName: string, now: number, lock: boolean): Promise<TrackingNumber | undefined> {
-    return (await this.pickFreeOldest(q, poolName, now, 1, lock))[0];
-  }
-
-  /**
-   * Up to `limit` free numbers of the pool, the one free the longest first: what `limit`
-   * allocations one after the other would pick (a number taken is no longer free, and the
-   * order of the others does not change), for a batch of new visits.
-   */
-  async pickFreeOldest(q: Executor, poolName: string, now: number, limit: number, lock: boolean): Promise<TrackingNumber[]> {
     let query = q<NumberRow>(NUMBERS)
       .where({ pool_name: poolName, kind: 'pool', active: true })
       .andWhere((w) => void w.whereNull('hold_until').orWhere('hold_until', '<=', now))
       .orderBy([{ column: 'free_since', order: 'asc' }, { column: 'id', order: 'asc' }])
-      .limit(limit);
+      .first();
     if (lock) query = query.forUpdate().skipLocked();
-    const rows = (await query) as NumberRow[];
-    return rows.map(rowToTrackingNumber);
-  }
-
-  /**
-   * The visitors among `visitorIds` whose visit holds a number now (the check of
-   * `heldByVisitor`, for a whole batch at once; not locked: those visits take the per-visit path).
-   */
-  async visitorsHolding(q: Executor, visitorIds: string[], now: number): Promise<Set<string>> {
-    if (visitorIds.length === 0) return new Set();
-    const rows = (await q(NUMBERS)
-      .distinct('visits.visitor_id')
-      .join('visits', 'visits.id', `${NUMBERS}.hold_visit_id`)
-      .whereIn('visits.visitor_id', visitorIds)
-      .andWhere(`${NUMBERS}.hold_until`, '>', now)
-      .andWhere(`${NUMBERS}.active`, true)) as { visitor_id: string }[];
-    return new Set(rows.map((r) => r.visitor_id));
+    const row = (await query) as NumberRow | undefined;
+    return row ? rowToTrackingNumber(row) : undefined;
   }
 
   /** The held number whose holder has been idle longest (its hold ends first). */
@@ -146,22 +122,6 @@ export class HoldStore {
     else await running.update({ ended_reason: previous, held_until: now });
     await q(NUMBERS).where({ id: number.id }).update({ hold_visit_id: visitId, hold_until: until, free_since: until });
     await q(HOLDS).insert({ number_id: number.id, visit_id: visitId, held_from: now, held_until: until });
-  }
-
-  /**
-   * `take(..., 'expired')` for many free numbers at once, in three statements whatever their
-   * count: their previous hold rows closed, the number rows pointed at their new visits, the
-   * new hold rows (in the order given, as the takes one by one would number them).
-   */
-  async takeFreeMany(q: Executor, takes: { numberId: number; visitId: string; until: number }[], now: number): Promise<void> {
-    if (takes.length === 0) return;
-    await q(HOLDS).whereIn('number_id', takes.map((t) => t.numberId)).whereNull('ended_reason').update({ ended_reason: 'expired' });
-    await q.raw(
-      `UPDATE ${NUMBERS} AS n SET hold_visit_id = t.visit_id, hold_until = t.until, free_since = t.until
-       FROM unnest(?::integer[], ?::text[], ?::bigint[]) AS t(id, visit_id, until) WHERE n.id = t.id`,
-      [takes.map((t) => t.numberId), takes.map((t) => t.visitId), takes.map((t) => t.until)],
-    );
-    await q(HOLDS).insert(takes.map((t) => ({ number_id: t.numberId, visit_id: t.visitId, held_from: now, held_until: t.until })));
   }
 
   /** Moves the end of `visitId`'s running hold on the number; false if it no longer holds it. */

@@ -25,15 +25,13 @@ export interface PoolEvent {
 
 export class PoolEventStore {
   async record(q: Executor, event: PoolEvent): Promise<void> {
-    await this.recordMany(q, [event]);
-  }
-
-  /** Several events in one statement (a batch of new visits), in the order given. */
-  async recordMany(q: Executor, events: PoolEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await q(EVENTS).insert(
-      events.map((e) => ({ pool_name: e.poolName, kind: e.kind, visit_id: e.visitId, held_count: e.heldCount, at: e.at })),
-    );
+    await q(EVENTS).insert({
+      pool_name: event.poolName,
+      kind: event.kind,
+      visit_id: event.visitId,
+      held_count: event.heldCount,
+      at: event.at,
+    });
   }
 
   /** Events of each kind for the pool since `since` (inclusive). */

@@ -48,7 +48,7 @@ export function buildTrackingFeature({ db, config, clock, logger, strategy }: Tr
   // (SQLite: one statement; PostgreSQL: a few, with SKIP LOCKED across nodes).
   const startOne = (trx: Knex.Transaction, prepared: PreparedVisit) => visits.startPrepared(trx, prepared);
   const writer = lockRows
-    ? new PgBulkVisitWriter({ db, holds, visits: visitStore, events, holdPolicy: allocator.holdPolicy, startOne })
+    ? new PgBulkVisitWriter({ db, holdPolicy: allocator.holdPolicy, startOne })
     : new BulkVisitWriter(allocator, new SqliteHotPath(db, VISIT_BATCH_SETUP));
   const groupCommit = new VisitGroupCommit({ db, clock, logger: visitLogger, writer, startOne });
   const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, groupCommit });

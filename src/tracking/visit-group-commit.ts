@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
-import { isDatabaseUnavailable } from '../db/database-errors.js';
-import { errorMessage, UnavailableError } from '../errors.js';
+import { isDatabaseUnavailable, unavailableReason } from '../db/database-errors.js';
+import { UnavailableError } from '../errors.js';
 import type { VisitBatchWriter } from './visit-batch.js';
 import type { NewVisitCommitter, PreparedVisit, ShownNumber } from './visit-service.js';
 
@@ -137,7 +137,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
   private failAllIfUnavailable(waiting: Waiting[], err: unknown): boolean {
     if (!isDatabaseUnavailable(err)) return false;
     this.d.logger.error({ err, visits: waiting.length }, 'new visits could not be written: the database is unavailable');
-    const unavailable = new UnavailableError(`the database is unavailable (${errorMessage(err)}); the page keeps its own number`, err);
+    const unavailable = new UnavailableError(`the database is unavailable (${unavailableReason(err)}); the page keeps its own number`, err);
     for (const w of waiting) w.reject(unavailable);
     return true;
   }

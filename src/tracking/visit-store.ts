@@ -96,14 +96,6 @@ export class VisitStore {
     if (visit.landingUrl) await q(PAGES).insert({ visit_id: visit.id, url: visit.landingUrl, seen_at: visit.createdAt });
   }
 
-  /** New visits and their landing pages, two multi-row statements (a batch of new visits). */
-  async insertMany(q: Executor, visits: VisitRecord[]): Promise<void> {
-    if (visits.length === 0) return;
-    await q(VISITS).insert(visits.map(visitToRow));
-    const pages = visits.filter((v) => v.landingUrl).map((v) => ({ visit_id: v.id, url: v.landingUrl, seen_at: v.createdAt }));
-    if (pages.length > 0) await q(PAGES).insert(pages);
-  }
-
   async findById(q: Executor, id: string): Promise<VisitRecord | undefined> {
     const row = (await q(VISITS).where({ id }).first()) as Record<string, unknown> | undefined;
     return row ? rowToVisit(row) : undefined;

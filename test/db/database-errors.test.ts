@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { createDatabase, type Database } from '../../src/db/connect.js';
-import { isDatabaseUnavailable } from '../../src/db/database-errors.js';
+import { isDatabaseUnavailable, unavailableReason } from '../../src/db/database-errors.js';
 import { startTestPostgres } from '../support/postgres.js';
 
 const pgServer = await startTestPostgres();
@@ -48,6 +48,7 @@ describe('database unavailable or data refused (PostgreSQL errors)', { skip: pgS
     try {
       const err = await failure(down.raw('SELECT 1'));
       assert.ok(isDatabaseUnavailable(err), `not recognised: ${String(err)}`);
+      assert.equal(unavailableReason(err), 'PostgreSQL unreachable: ECONNREFUSED');
     } finally {
       await down.destroy();
     }
@@ -62,6 +63,8 @@ describe('database unavailable or data refused (PostgreSQL errors)', { skip: pgS
     );
     assert.equal((err as { code?: string }).code, '25006');
     assert.ok(isDatabaseUnavailable(err));
+    assert.match(String(err), /insert into "t"/, 'knex puts the statement and its values in the message');
+    assert.equal(unavailableReason(err), 'PostgreSQL 25006: read-only transaction', 'the page is told why, without them');
   });
 
   it('a connection the server ended mid-transaction is unavailable, whichever query notices', async () => {
