@@ -1,8 +1,7 @@
 import type { BatchQuery } from '../db/prepared-statements.js';
-import { fallbackAllocation, type NumberAllocator } from './number-allocator.js';
-import type { PoolEventKind } from './pool-event-store.js';
-import { staticOrNone } from './pool-match.js';
-import { firstHoldEnd } from './tracking-strategy.js';
+import type { SqliteHotPath } from '../db/sqlite-hot-path.js';
+import type { NumberAllocator } from './number-allocator.js';
+import { decidedInJs, HoldEnds, shownFor, type VisitBatchWriter } from './visit-batch.js';
 import type { PreparedVisit, ShownNumber } from './visit-service.js';
 import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 
@@ -79,24 +78,31 @@ const INSERT_BATCH =
   `INSERT INTO visit_batch (${BATCH_COLUMNS.join(', ')}) SELECT ${BATCH_COLUMNS.map((_, k) => `value ->> ${k}`).join(', ')} FROM jsonb_each(?) ` +
   `RETURNING id, ${written('number')} AS number, ${written('number_type')} AS number_type`;
 
-export class BulkVisitWriter {
-  constructor(private readonly allocator: NumberAllocator) {}
+/** SQLite's VisitBatchWriter; its statement runs prepared on knex's connection (SqliteHotPath, made with VISIT_BATCH_SETUP). */
+export class BulkVisitWriter implements VisitBatchWriter {
+  constructor(
+    private readonly allocator: NumberAllocator,
+    private readonly hotPath: SqliteHotPath,
+  ) {}
+
+  write(batch: PreparedVisit[], now: number): Promise<(ShownNumber | undefined)[]> {
+    return this.hotPath.withConnection((query) => this.insertBatch(query, batch, now));
+  }
+
+  close(): Promise<void> {
+    return this.hotPath.close();
+  }
 
   /**
    * New visits, in the batch's order; `undefined` for a visit the trigger left to the
    * per-visit path (its visitor holds a number, or its pool ran dry in this batch).
-   * SQLite only: PostgreSQL keeps the per-visit path with FOR UPDATE SKIP LOCKED.
    */
-  async write(query: BatchQuery, batch: PreparedVisit[], now: number): Promise<(ShownNumber | undefined)[]> {
+  private async insertBatch(query: BatchQuery, batch: PreparedVisit[], now: number): Promise<(ShownNumber | undefined)[]> {
     if (batch.length === 0) return [];
-    const untilByPool = new Map<string, number>();
+    const ends = new HoldEnds(this.allocator.holdPolicy, now);
     const rows = batch.map((p) => {
       const decided = decidedInJs(p);
-      let until: number | null = null;
-      if (!decided && p.pool) {
-        until = untilByPool.get(p.pool.name) ?? firstHoldEnd(this.allocator.holdPolicy, p.pool, now);
-        untilByPool.set(p.pool.name, until);
-      }
+      const until = !decided && p.pool ? ends.of(p.pool) : null;
       const row: unknown[] = VISIT_COLUMNS.map(([field]) => p.visit[field]);
       row[AT.poolName] = p.pool?.name ?? null;
       row[AT.number] = decided?.number ?? null;
@@ -113,15 +119,7 @@ export class BulkVisitWriter {
     return batch.map((p) => {
       const w = byId.get(p.visit.id);
       if (!w?.number_type) return undefined;
-      const holdUntil = w.number_type === 'dynamic' ? (untilByPool.get(p.pool?.name ?? '') ?? null) : null;
-      return { visitId: w.id, visitorId: p.visit.visitorId, pool: p.pool?.name ?? null, type: w.number_type, number: w.number, holdUntil };
+      return shownFor(p, w.number_type, w.number, w.number_type === 'dynamic' ? ends.known(p.pool?.name) : null);
     });
   }
-}
-
-/** What a visit shows when no pool number is at stake, by the rules of VisitService.startPrepared. */
-function decidedInJs(p: PreparedVisit): { type: ShownNumberType; number: string | null; event?: PoolEventKind } | null {
-  if (!p.pool) return staticOrNone(p.cfg.numbers, p.facts);
-  if (p.isBot || p.rateLimited) return { ...fallbackAllocation(p.pool), event: p.isBot ? 'bot' : 'rate-limited' };
-  return null;
 }

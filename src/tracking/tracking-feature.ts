@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
@@ -6,6 +7,7 @@ import { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import { SnippetVisitService } from '../snippet/snippet-visits.js';
 import { TrackingAttributor } from './attributor.js';
 import { BulkVisitWriter, VISIT_BATCH_SETUP } from './bulk-visit-writer.js';
+import { PgBulkVisitWriter } from './pg-bulk-visit-writer.js';
 import { CallHistory } from './call-history.js';
 import { HoldStore } from './hold-store.js';
 import { NumberAllocator } from './number-allocator.js';
@@ -16,7 +18,7 @@ import { PoolReportService } from './pool-report.js';
 import { PoolHealthService, VisitDetailsService } from './tracking-views.js';
 import type { TrackingStrategy } from './tracking-strategy.js';
 import { VisitGroupCommit } from './visit-group-commit.js';
-import { VisitService } from './visit-service.js';
+import { VisitService, type PreparedVisit } from './visit-service.js';
 import { VisitStore } from './visit-store.js';
 
 export interface TrackingFeatureDeps {
@@ -42,18 +44,13 @@ export function buildTrackingFeature({ db, config, clock, logger, strategy }: Tr
   const lockRows = databaseClient(db) === 'pg';
   const allocator = new NumberAllocator(holds, events, lockRows, strategy.hold);
   const visitLogger = logger.child({ component: 'visits' });
-  // SQLite: new visits are group-committed (one statement for all that arrive while one
-  // runs). PostgreSQL keeps a transaction per visit, with SKIP LOCKED across nodes.
-  const groupCommit = lockRows
-    ? undefined
-    : new VisitGroupCommit({
-        db,
-        clock,
-        logger: visitLogger,
-        writer: new BulkVisitWriter(allocator),
-        hotPath: new SqliteHotPath(db, VISIT_BATCH_SETUP),
-        startOne: (trx, prepared) => visits.startPrepared(trx, prepared),
-      });
+  // New visits are group-committed: one transaction for all that arrive while one runs
+  // (SQLite: one statement; PostgreSQL: a few, with SKIP LOCKED across nodes).
+  const startOne = (trx: Knex.Transaction, prepared: PreparedVisit) => visits.startPrepared(trx, prepared);
+  const writer = lockRows
+    ? new PgBulkVisitWriter({ db, holdPolicy: allocator.holdPolicy, startOne })
+    : new BulkVisitWriter(allocator, new SqliteHotPath(db, VISIT_BATCH_SETUP));
+  const groupCommit = new VisitGroupCommit({ db, clock, logger: visitLogger, writer, startOne });
   const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, groupCommit });
   const poolReports = new PoolReportService({ db, config, clock, numbers, holds, events, calls });
   return {

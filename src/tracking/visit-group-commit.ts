@@ -2,10 +2,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
-import { isDatabaseUnavailable } from '../db/database-errors.js';
-import type { SqliteHotPath } from '../db/sqlite-hot-path.js';
-import { errorMessage, UnavailableError } from '../errors.js';
-import type { BulkVisitWriter } from './bulk-visit-writer.js';
+import { isDatabaseUnavailable, unavailableReason } from '../db/database-errors.js';
+import { UnavailableError } from '../errors.js';
+import type { VisitBatchWriter } from './visit-batch.js';
 import type { NewVisitCommitter, PreparedVisit, ShownNumber } from './visit-service.js';
 
 /**
@@ -24,24 +23,26 @@ export interface VisitGroupCommitDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
-  writer: BulkVisitWriter;
-  hotPath: SqliteHotPath;
+  /** The batch's write: BulkVisitWriter (SQLite) or PgBulkVisitWriter (PostgreSQL). */
+  writer: VisitBatchWriter;
   /** One visit the per-visit way, in its own transaction (VisitService.startPrepared). */
   startOne: (trx: Knex.Transaction, visit: PreparedVisit) => Promise<ShownNumber>;
   maxGroup?: number;
 }
 
 /**
- * Group commit for new visits on SQLite. SQLite has one connection and one writer, and each
- * statement through node-sqlite3 costs a round trip to the driver's thread pool, so one
- * transaction per visit caps the server at a few hundred visits a second. Visits that arrive
- * while a transaction runs wait in a queue; the next transaction takes all of them (one statement,
- * see BulkVisitWriter), and each request is answered with its own
- * number only after that transaction has committed: nothing is shown that could be lost.
+ * Group commit for new visits. SQLite has one connection and one writer, and each statement
+ * through node-sqlite3 costs a round trip to the driver's thread pool; on PostgreSQL each
+ * transaction costs its BEGIN, statements and COMMIT as round trips to the server. Either way
+ * one transaction per visit caps the server at a few hundred visits a second. Visits that arrive
+ * while a transaction runs wait in a queue; the next transaction takes all of them (see
+ * BulkVisitWriter, PgBulkVisitWriter), and each request is answered with its own number only
+ * after that transaction has committed: nothing is shown that could be lost.
  *
  * The rare visits (a visitor who already holds a number, a pool that ran dry in this batch)
- * then go through the per-visit path, together in one knex transaction right after the batch,
- * so a repeat request in the same batch sees the number the first one was given.
+ * go through the per-visit path after the batch's own writes (SQLite: together in one knex
+ * transaction right after the batch; PostgreSQL: inside the batch's transaction), so a repeat
+ * request in the same batch sees the number the first one was given.
  *
  * A failed transaction rolled everything back, so it is safe to try again: a failed batch of
  * several visits is retried one visit per transaction (same visit ids), so a request that
@@ -71,7 +72,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
 
   /** Before the database is destroyed (after the HTTP server stopped taking visits). */
   close(): Promise<void> {
-    return this.d.hotPath.close();
+    return this.d.writer.close();
   }
 
   private async drain(): Promise<void> {
@@ -94,7 +95,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
       // One time for the whole batch: every hold of the batch starts at the same instant.
       const now = this.d.clock.now();
       const visits = batch.map((w) => this.restamp(w.visit, now));
-      results = await this.d.hotPath.withConnection((query) => this.d.writer.write(query, visits, now));
+      results = await this.d.writer.write(visits, now);
     } catch (err) {
       if (this.failAllIfUnavailable(batch, err)) return;
       this.d.logger.warn({ err, visits: batch.length }, 'group commit of new visits failed; retrying them one by one');
@@ -136,7 +137,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
   private failAllIfUnavailable(waiting: Waiting[], err: unknown): boolean {
     if (!isDatabaseUnavailable(err)) return false;
     this.d.logger.error({ err, visits: waiting.length }, 'new visits could not be written: the database is unavailable');
-    const unavailable = new UnavailableError(`the database is unavailable (${errorMessage(err)}); the page keeps its own number`, err);
+    const unavailable = new UnavailableError(`the database is unavailable (${unavailableReason(err)}); the page keeps its own number`, err);
     for (const w of waiting) w.reject(unavailable);
     return true;
   }

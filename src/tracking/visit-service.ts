@@ -48,7 +48,7 @@ export interface PreparedVisit {
   visit: VisitRecord;
 }
 
-/** Runs new visits in shared transactions (SQLite group commit, see visit-group-commit.ts). */
+/** Runs new visits in shared transactions (group commit, see visit-group-commit.ts). */
 export interface NewVisitCommitter {
   submit(visit: PreparedVisit): Promise<ShownNumber>;
 }

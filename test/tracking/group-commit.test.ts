@@ -211,8 +211,7 @@ describe('group commit of new visits (SQLite)', () => {
       db: f.app.db,
       clock: f.clock,
       logger: testLogger(),
-      writer: new BulkVisitWriter(allocator),
-      hotPath: new SqliteHotPath(f.app.db, VISIT_BATCH_SETUP),
+      writer: new BulkVisitWriter(allocator, new SqliteHotPath(f.app.db, VISIT_BATCH_SETUP)),
       startOne: (trx, p) => f.app.visits.startPrepared(trx, p),
     });
     const existing = await f.app.visits.startVisit({ url: CPC });
