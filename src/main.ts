@@ -165,7 +165,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   // Calls are anchored in FreeSWITCH only when it is configured (or a test supplies a media port);
   // otherwise SDP passes through and calltrack handles signalling only.
   const anchoredMedia: MediaPathFactory = {
-    create: (ctx) => (config.current.media.freeswitch || overrides.media ? media.create(ctx) : passThroughMedia.create(ctx)),
+    create: (ctx) => (cfg.media.freeswitch || overrides.media ? media.create(ctx) : passThroughMedia.create(ctx)),
   };
   const sip = new SipApp({
     srf: drachtio.srf,

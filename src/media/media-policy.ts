@@ -20,9 +20,10 @@ export type MediaRoute = { kind: 'static'; number: string } | { kind: 'pool'; na
 
 /**
  * Per-number / per-pool settings override media.recording.enabled; prompts exist only per
- * number or pool. Without FreeSWITCH nothing is anchored, so nothing is recorded either.
+ * number or pool. Without FreeSWITCH nothing is anchored, so nothing is recorded either;
+ * `anchoring` says whether it runs (configured at start), whatever a reload since says.
  */
-export function resolveMediaPolicy(cfg: CalltrackConfig, route: MediaRoute | undefined): MediaPolicy {
+export function resolveMediaPolicy(cfg: CalltrackConfig, route: MediaRoute | undefined, anchoring = Boolean(cfg.media.freeswitch)): MediaPolicy {
   const rec = cfg.media.recording;
   const options =
     route?.kind === 'static'
@@ -31,7 +32,7 @@ export function resolveMediaPolicy(cfg: CalltrackConfig, route: MediaRoute | und
         ? cfg.pools.find((p) => p.name === route.name)
         : undefined;
   const policy: MediaPolicy = {
-    record: Boolean(cfg.media.freeswitch) && (options?.record ?? rec.enabled),
+    record: anchoring && (options?.record ?? rec.enabled),
     stereo: rec.stereo,
     minRecordingSeconds: rec.minSeconds,
     ringback: cfg.media.ringback,

@@ -41,11 +41,14 @@ export class MediaService {
   readonly connection: FreeSwitchConnection | undefined;
   readonly port: MediaPort;
   private readonly timers: Timers;
+  /** Whether FreeSWITCH was configured at start: media.freeswitch applies at restart only. */
+  private readonly anchoring: boolean;
 
   constructor(private readonly deps: MediaServiceDeps) {
     const cfg = deps.config.current;
     this.timers = deps.timers ?? realTimers;
     const fs = cfg.media.freeswitch;
+    this.anchoring = Boolean(fs);
     if (fs && !deps.port) {
       this.connection = new FreeSwitchConnection({
         cfg: fs,
@@ -81,7 +84,7 @@ export class MediaService {
   }
 
   policyFor(route: MediaRoute | undefined): MediaPolicy {
-    return resolveMediaPolicy(this.deps.config.current, route);
+    return resolveMediaPolicy(this.deps.config.current, route, this.anchoring);
   }
 
   /**
@@ -92,7 +95,7 @@ export class MediaService {
   create(ctx: { callId: string; logger: Logger; route?: MediaRoute; startedAt?: number }): AnchoredMediaPath {
     return new AnchoredMediaPath(
       { port: this.port, dirs: this.dirs, logger: ctx.logger.child({ component: 'media' }) },
-      { callId: ctx.callId, startedAt: ctx.startedAt ?? Date.now(), policy: resolveMediaPolicy(this.deps.config.current, ctx.route) },
+      { callId: ctx.callId, startedAt: ctx.startedAt ?? Date.now(), policy: this.policyFor(ctx.route) },
     );
   }
 
