@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
-import type { Database } from '../db/connect.js';
+import { databaseClient, type Database } from '../db/connect.js';
 import { definitionsFromConfig, diffDefinitions } from './number-records.js';
 import type { NumberStore } from './number-store.js';
 
@@ -65,6 +65,13 @@ export class NumberSyncService {
         summary.deactivated.push(leftover.number);
       }
     });
+    const changed = summary.created.length + summary.updated.length + summary.reactivated.length + summary.deactivated.length;
+    if (changed > 0 && databaseClient(this.db) === 'pg') {
+      // PostgreSQL plans the allocation's "free the longest" query from table statistics, which
+      // autovacuum refreshes only after a minute or more: until then a freshly synced pool is read
+      // by scanning and sorting every number, per batch, instead of walking its index.
+      await this.db.raw('ANALYZE tracking_numbers');
+    }
 
     this.logger.info(
       {
