@@ -18,7 +18,7 @@ import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
 import { mediaRouteOf, type MediaOutcome, type MediaPath, type MediaPathFactory } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
 import { ACK_WAIT_MS, lateOfferFailure, waitForCallerAnswer } from './late-offer.js';
-import { anchoredLateOffer, passThroughLateOffer, type LateOfferLeg } from './late-offer-legs.js';
+import { anchoredLateOffer, passThroughLateOffer, type CompletedLeg, type LateOfferLeg } from './late-offer-legs.js';
 import { ProvisionalRelay } from './provisional-relay.js';
 import { CancelSignal, dialInTurn } from './target-dialer.js';
 import { dispositionFor, REPLY_UNKNOWN_NUMBER, replyForFinalOutcome, sipReplyForError, type AttemptOutcome, type SipReply } from './sip-errors.js';
@@ -184,9 +184,9 @@ export class CallSession {
       const gone = answer.kind === 'caller-gone';
       return this.finalize({ status: gone ? 'canceled' : 'failed', sipCode: 200, hangupBy: gone ? 'caller' : 'system' });
     }
-    let target: Srf.Dialog;
+    let completed: CompletedLeg;
     try {
-      target = await leg.complete(answer.sdp, caller);
+      completed = await leg.complete(answer.sdp, caller);
     } catch (err) {
       // e.g. the target's 200 had no Contact, or FreeSWITCH and then the target failed: the target leg is gone.
       this.logger.warn({ err: errorMessage(err), target: number }, 'the target leg could not be completed after the caller\'s ACK; ending the call');
@@ -194,7 +194,7 @@ export class CallSession {
       return this.finalize({ status: 'failed', sipCode: 200, hangupBy: 'system' });
     }
     this.logger.info({ target: number }, "late offer: the caller's answer (from its ACK) completed the call");
-    await this.bridge(caller, target, number);
+    await this.bridge(caller, completed.target, number, completed.toCaller);
   }
 
   /** Both legs are up: the row says answered and the relay joins them until a BYE. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import { reinvite, reinviteWithoutOffer } from './dialog-modify.js';
 import type { MediaPath } from './media-path.js';
+import { SdpOrigin } from './sdp-origin.js';
 
 /**
  * The answered target leg of a late-offer call (the caller's INVITE had no SDP), seen from the
@@ -11,15 +12,24 @@ import type { MediaPath } from './media-path.js';
 export interface LateOfferLeg {
   /** The SDP offer for the caller's 200. */
   offer: string;
-  /** The caller's answer completes the call; resolves with the target dialog. Rejects with the target leg ended. */
-  complete(answer: string, caller: Srf.Dialog): Promise<Srf.Dialog>;
+  /**
+   * The caller's answer completes the call: the target dialog, and how SDP going to the caller
+   * keeps its session's origin from then on (when its media source changed). Rejects with the
+   * target leg ended.
+   */
+  complete(answer: string, caller: Srf.Dialog): Promise<CompletedLeg>;
   /** The caller never answered: ends the target leg. Never rejects. */
   abandon(): Promise<void>;
 }
 
+export interface CompletedLeg {
+  target: Srf.Dialog;
+  toCaller?: (sdp: string) => string;
+}
+
 /** Without FreeSWITCH: the target's 200 (its offer) waits un-ACKed for the caller's answer. */
 export function passThroughLateOffer(pending: Srf.LateOfferAnswer): LateOfferLeg {
-  return { offer: pending.sdp, complete: (answer) => pending.ack(answer), abandon: () => pending.destroy() };
+  return { offer: pending.sdp, complete: async (answer) => ({ target: await pending.ack(answer) }), abandon: () => pending.destroy() };
 }
 
 /**
@@ -51,20 +61,22 @@ export async function anchoredLateOffer(media: MediaPath, target: Srf.Dialog, lo
       await end();
     },
     complete: async (answer, caller) => {
-      if (direct) return ackWith(target, direct, answer);
+      if (direct) return { target: ackWith(target, direct, answer) };
       try {
         await media.callerAnswer?.(answer);
-        return target;
+        return { target };
       } catch (err) {
         logger.warn({ err: errorMessage(err) }, "FreeSWITCH could not take the caller's answer (late offer): connecting the parties directly");
       }
       try {
         const fromTarget = await offerFromTarget(target);
-        const callerAnswer = await reinvite(caller, fromTarget.sdp).catch((err: unknown) => {
+        // The caller's session began with FreeSWITCH's offer: the target's media comes under that origin (RFC 3264 8).
+        const origin = new SdpOrigin(offer);
+        const callerAnswer = await reinvite(caller, origin.next(fromTarget.sdp)).catch((err: unknown) => {
           ackWith(target, fromTarget, target.local.sdp);
           throw err;
         });
-        return ackWith(target, fromTarget, callerAnswer);
+        return { target: ackWith(target, fromTarget, callerAnswer), toCaller: (sdp) => origin.next(sdp) };
       } catch (err) {
         await end();
         throw err;

@@ -4,6 +4,7 @@ import { CALLEE_SDP, CALLER_SDP, sdp } from '../support/fake-drachtio/parties.js
 import { methodOf, statusOf } from '../support/fake-drachtio/sip-text.js';
 import { startMediaHarness, type MediaHarness } from '../support/media-harness.js';
 import { answeredCall } from '../support/sip-harness.js';
+import { sameMedia } from '../../src/sip/sdp-origin.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -75,10 +76,16 @@ describe('calls when FreeSWITCH fails', () => {
       const offerless = await callee.waitForRequest('INVITE', 2);
       assert.equal(offerless.body, '');
       const toCaller = await caller.waitForRequest('INVITE');
-      assert.equal(toCaller.body, CALLEE_SDP, "the target's offer goes to the caller in a re-INVITE");
+      assert.ok(sameMedia(toCaller.body, CALLEE_SDP), "the target's offer goes to the caller in a re-INVITE");
+      const fsOrigin = originOf(final.msg.body);
+      assert.equal(originOf(toCaller.body), fsOrigin.replace(/^(\S+ \S+ )(\d+)/, (_, head: string, v: string) => `${head}${BigInt(v) + 1n}`), "under the caller's session origin, next version (RFC 3264 8)");
       assert.equal((await callee.waitForRequest('ACK', 2)).body, CALLER_SDP, "and the caller's answer to the target");
       await m.h.answered(caller.callId);
       await waitFor(() => m.fs.channelCount === 0, 'the FreeSWITCH channels hung up');
+      // Later SDP from the target reaches the caller under the same origin.
+      assert.equal(statusOf(await callee.reinvite(sdp('callee', 7394, 'sendonly', 2))), 200);
+      const held = await caller.waitForRequest('INVITE', 2);
+      assert.equal(originOf(held.body).split(' ').slice(0, 2).join(' '), fsOrigin.split(' ').slice(0, 2).join(' '));
       assert.equal(statusOf(await callee.bye()), 200);
       await caller.waitForRequest('BYE');
       const row = await m.h.finalRow(caller.callId);
@@ -204,3 +211,8 @@ describe('calls when FreeSWITCH fails', () => {
     assert.equal(health.components.freeswitch?.state, 'down');
   });
 });
+
+/** The o= line's fields after "o=" (username, session id, version, ...). */
+function originOf(sdpText: string): string {
+  return /^o=(.*)$/m.exec(sdpText)?.[1]?.trim() ?? '';
+}
