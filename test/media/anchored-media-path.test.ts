@@ -86,4 +86,23 @@ describe('anchored media path', () => {
     assert.equal(rec.recordingStatus, 'unavailable');
     assert.match(rec.recordingError ?? '', /gone/);
   });
+
+  it('late offer: both endpoints offer, the caller joins only with its answer; a notice that fails leaves the call connected and unrecorded', async () => {
+    const { fake, media } = pathWith({ recordingNotice: '/sounds/recorded.wav' }, (f) => f.misbehave('play', { fail: 'file not found' }));
+    let earlyMediaSent = false;
+    assert.match(await media.offerForTarget(''), /s=ep2-offer/);
+    await media.beforeDial(() => (earlyMediaSent = true));
+    assert.equal(earlyMediaSent, false, 'no SDP before the 200 for a caller that made no offer');
+    const callerOffer = await media.answerForCaller(CALLEE_ANSWER, 'answer');
+    assert.match(callerOffer, /s=ep1-offer/, "the caller's 200 offers its own endpoint");
+    assert.ok(!fake.log.includes('bridge ep1 ep2'), 'not bridged before the caller answered');
+    await media.callerAnswer(CALLER_OFFER);
+    assert.equal(fake.endpoint('ep1').remoteSdp, CALLER_OFFER);
+    assert.deepEqual(fake.log.slice(0, 4), ['create ep1 3pcc', 'create ep2 3pcc', 'modify ep2', 'modify ep1']);
+    assert.ok(fake.log.includes('bridge ep1 ep2'), 'bridged although the notice failed');
+    assert.equal(await media.connected(), undefined, 'not recorded without the notice the operator promised');
+    const rec = await media.release();
+    assert.equal(rec.recordingStatus, 'unavailable');
+    assert.match(rec.recordingError ?? '', /recording notice could not be played: file not found/);
+  });
 });
