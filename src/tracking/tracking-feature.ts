@@ -44,11 +44,11 @@ export function buildTrackingFeature({ db, config, clock, logger, strategy }: Tr
   const lockRows = databaseClient(db) === 'pg';
   const allocator = new NumberAllocator(holds, events, lockRows, strategy.hold);
   const visitLogger = logger.child({ component: 'visits' });
-  // New visits are group-committed: one transaction for all that arrive while one runs
-  // (SQLite: one statement; PostgreSQL: a few, with SKIP LOCKED across nodes).
+  // New visits are group-committed: one statement for all that arrive while one runs
+  // (PostgreSQL: with SKIP LOCKED across nodes).
   const startOne = (trx: Knex.Transaction, prepared: PreparedVisit) => visits.startPrepared(trx, prepared);
   const writer = lockRows
-    ? new PgBulkVisitWriter({ db, holdPolicy: allocator.holdPolicy, startOne })
+    ? new PgBulkVisitWriter({ db, holdPolicy: allocator.holdPolicy })
     : new BulkVisitWriter(allocator, new SqliteHotPath(db, VISIT_BATCH_SETUP));
   const groupCommit = new VisitGroupCommit({ db, clock, logger: visitLogger, writer, startOne });
   const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, groupCommit });

@@ -40,9 +40,9 @@ export interface VisitGroupCommitDeps {
  * after that transaction has committed: nothing is shown that could be lost.
  *
  * The rare visits (a visitor who already holds a number, a pool that ran dry in this batch)
- * go through the per-visit path after the batch's own writes (SQLite: together in one knex
- * transaction right after the batch; PostgreSQL: inside the batch's transaction), so a repeat
- * request in the same batch sees the number the first one was given.
+ * go through the per-visit path after the batch's own writes (together in one knex transaction
+ * right after the batch's statement has committed), so a repeat request in the same batch sees
+ * the number the first one was given.
  *
  * A failed transaction rolled everything back, so it is safe to try again: a failed batch of
  * several visits is retried one visit per transaction (same visit ids), so a request that
