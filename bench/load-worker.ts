@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 
 /**
@@ -14,6 +15,12 @@ export interface LoadSpec {
   seconds: number;
   concurrency: number;
   ratePerSecond: number;
+  /**
+   * Share of requests that come from a visitor seen a moment ago (another tab of the same site:
+   * the snippet sends its visitor id, which still holds a number). 0 or absent: every request is
+   * a new visitor, as the body says.
+   */
+  repeatShare?: number;
 }
 
 export interface LoadResult {
@@ -26,9 +33,23 @@ export interface LoadResult {
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
 const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(spec.concurrency, 256) });
 const target = new URL(spec.url);
-const body = Buffer.from(spec.body);
+const fixedBody = Buffer.from(spec.body);
+const repeatShare = spec.repeatShare ?? 0;
+const recentVisitors: string[] = [];
+
+function nextBody(): Buffer {
+  if (repeatShare <= 0) return fixedBody;
+  let visitorId = recentVisitors[Math.floor(Math.random() * recentVisitors.length)];
+  if (visitorId === undefined || Math.random() >= repeatShare) {
+    visitorId = randomUUID();
+    recentVisitors.push(visitorId);
+    if (recentVisitors.length > 50) recentVisitors.shift();
+  }
+  return Buffer.from(JSON.stringify({ ...(JSON.parse(spec.body) as object), visitorId }));
+}
 
 function send(): Promise<boolean> {
+  const body = nextBody();
   return new Promise((resolve) => {
     const req = http.request(
       { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },

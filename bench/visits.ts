@@ -8,6 +8,8 @@
  * BENCH_DB=pg (PostgreSQL: CALLTRACK_TEST_PG_URL, or a throwaway cluster as the tests start one),
  * BENCH_ROUNDS (1): the maximum-throughput phases alternate bare / calltrack this many times
  * (each BENCH_SECONDS) and are summed, so a load swing on the shared machine hits both sides.
+ * BENCH_REPEAT=0.2: that share of requests comes from a visitor who asked a moment ago and still
+ * holds a number (another tab), which takes the per-visit path instead of the batch statement.
  * BENCH_HTTP_FLOOR=1 adds a third side to the alternation, a diagnostic: calltrack's own HTTP
  * layer (fastify, CORS, schemas, request log, the visit route) over a visit service that answers
  * at once, so the report splits the gap to the ceiling into HTTP and allocation.
@@ -34,6 +36,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const HTTP_FLOOR = process.env.BENCH_HTTP_FLOOR === '1';
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 0);
 const POOL_SIZE = 6000;
 // Virtual time runs 60x faster: a 1-minute hold ends after one real second, so every request
 // finds a free number and measures a real allocation (a hold, a hold row, a visit row).
@@ -126,8 +129,8 @@ if (pg?.skipReason) throw new Error(pg.skipReason);
 try {
   const bare = await startBare();
   const ct = await startCalltrack(dir, pg ? await pg.createDatabase() : null);
-  const closedSpec = (url: string): LoadSpec => ({ url, body: BODY, mode: 'closed', seconds: SECONDS, concurrency: CONCURRENCY, ratePerSecond: 0 });
-  const openSpec = (url: string): LoadSpec => ({ url, body: BODY, mode: 'open', seconds: SECONDS, concurrency: 256, ratePerSecond: RATE });
+  const closedSpec = (url: string): LoadSpec => ({ url, body: BODY, mode: 'closed', seconds: SECONDS, concurrency: CONCURRENCY, ratePerSecond: 0, repeatShare: REPEAT });
+  const openSpec = (url: string): LoadSpec => ({ url, body: BODY, mode: 'open', seconds: SECONDS, concurrency: 256, ratePerSecond: RATE, repeatShare: REPEAT });
 
   await runLoad({ ...closedSpec(ct.url), seconds: 1 }); // warm-up: JIT, SQLite page cache
   await runLoad({ ...closedSpec(bare.url), seconds: 1 });
@@ -149,7 +152,8 @@ try {
   const holds = (await ct.app.db('number_holds').count({ n: '*' }).first()) as { n: number };
   const fallbacks = (await ct.app.db('visits').where({ number_type: 'fallback' }).count({ n: '*' }).first()) as { n: number };
 
-  console.log(`calltrack bench:visits  node ${process.version}, ${pg ? 'PostgreSQL' : 'SQLite'}, pool of ${POOL_SIZE}, ${SECONDS} s per phase`);
+  const repeats = REPEAT > 0 ? `, ${(REPEAT * 100).toFixed(0)}% of requests from a visitor already holding a number` : '';
+  console.log(`calltrack bench:visits  node ${process.version}, ${pg ? 'PostgreSQL' : 'SQLite'}, pool of ${POOL_SIZE}, ${SECONDS} s per phase${repeats}`);
   console.log(`\nmaximum throughput (${CONCURRENCY} requests in flight${ROUNDS > 1 ? `, ${ROUNDS} alternating rounds` : ''})`);
   console.log(`  bare node:http  ${fmt(bareMax)}`);
   console.log(`  calltrack       ${fmt(ctMax)}`);
