@@ -128,6 +128,42 @@ export async function repeatedVisitorKeepsOneNumber(f: TrackingFixture, db: Grou
   assert.deepEqual(pages, [CPC, `${CPC}&page=about`], 'the repeat with a new page recorded it on the continued visit');
 }
 
+/**
+ * A visitor who already holds a number asks again (a second tab: the snippet keeps its visit per
+ * tab, its visitor id per site). Same campaign: the same visit goes on, its hold extended from
+ * now, the new page recorded, no visit row added; written by the batch statement itself (at most
+ * one statement through knex: none on SQLite, the batch on PostgreSQL), not the per-visit path.
+ */
+export async function holderContinuesInTheBatch(f: TrackingFixture, db: GroupCommitDb): Promise<void> {
+  const visitors = Array.from({ length: 3 }, () => `tab-${randomUUID()}`);
+  const first = await Promise.all(visitors.map((visitorId) => f.app.visits.startVisit({ url: CPC, visitorId })));
+  f.clock.advance(2 * MINUTE);
+  const visitsBefore = await countRows(f, 'visits');
+  db.statements.clear();
+  const again = await Promise.all(visitors.map((visitorId, i) => f.app.visits.startVisit({ url: i === 2 ? CPC : `${CPC}&tab=${i}`, visitorId })));
+  const knexStatements = db.statements.sql.length;
+  assert.deepEqual(again.map((s) => [s.visitId, s.number, s.type, s.pool]), first.map((s) => [s.visitId, s.number, 'dynamic', 'ads']), 'each visitor goes on with its visit and number');
+  const until = f.clock.now() + 15 * MINUTE;
+  assert.deepEqual(again.map((s) => s.holdUntil), [until, until, until], 'the hold runs holdMinutes from now');
+  assert.equal(await countRows(f, 'visits'), visitsBefore, 'no visit row added');
+  for (const [i, s] of again.entries()) {
+    const n = (await f.app.db('tracking_numbers').where({ number: s.number }).first('hold_visit_id', 'hold_until', 'free_since')) as Record<string, unknown>;
+    assert.deepEqual([n.hold_visit_id, Number(n.hold_until), Number(n.free_since)], [s.visitId, until, until]);
+    const hold = (await f.app.db('number_holds').where({ visit_id: s.visitId }).whereNull('ended_reason').first('held_until')) as { held_until: number | string };
+    assert.equal(Number(hold.held_until), until, 'the running hold row says so too');
+    const visit = (await f.app.db('visits').where({ id: s.visitId }).first('last_seen_at', 'pages_seen')) as { last_seen_at: number | string; pages_seen: number };
+    const pages = (await f.app.db('visit_pages').where({ visit_id: s.visitId }).orderBy('id').pluck('url')) as string[];
+    const expected = i === 2 ? [CPC] : [CPC, `${CPC}&tab=${i}`];
+    assert.deepEqual([Number(visit.last_seen_at), visit.pages_seen, pages], [f.clock.now(), expected.length, expected], 'the page is recorded unless it is the last one again');
+  }
+  assert.ok(knexStatements <= 1, `the batch statement did the work (knex ran ${knexStatements} statements: ${db.statements.sql.join(' | ')})`);
+}
+
+async function countRows(f: TrackingFixture, table: string): Promise<number> {
+  const row = (await f.app.db(table).count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n);
+}
+
 export async function exhaustionBotsAndStaticInABatch(f: TrackingFixture): Promise<void> {
   const shown = await Promise.all([
     ...Array.from({ length: 8 }, () => f.app.visits.startVisit({ url: SMALL })),

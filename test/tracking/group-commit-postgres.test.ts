@@ -61,6 +61,7 @@ describe('group commit of new visits (PostgreSQL)', { skip: pgServer.skipReason 
   it('many simultaneous visits over HTTP: distinct numbers, rows committed before the answer, shared transactions', () => scenario.manyVisitsOverHttp(f, postgres));
   it('visits in one batch take the numbers free the longest, in arrival order, in one transaction', () => scenario.batchTakesLongestFreeInOrder(f, postgres));
   it('a visitor repeated inside one batch keeps one number (and one visit while the campaign is the same)', () => scenario.repeatedVisitorKeepsOneNumber(f, postgres));
+  it('a visitor already holding a number (a second tab) goes on with its visit inside the batch', () => scenario.holderContinuesInTheBatch(f, postgres));
   it('exhaustion, bots and static numbers inside a batch: events recorded, fallback shown, pool numbers distinct', () => scenario.exhaustionBotsAndStaticInABatch(f));
   it('a database that cannot write (read-only) fails the whole batch at once with 503, without retrying each visit', () => scenario.readOnlyFailsBatchWith503(f, postgres));
   it('a visit that breaks a constraint fails alone: the rest of its batch is retried and committed', () => scenario.constraintBreakFailsAlone(f, postgres));

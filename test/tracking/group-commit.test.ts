@@ -92,6 +92,7 @@ describe('group commit of new visits (SQLite)', () => {
   });
 
   it('a visitor repeated inside one batch keeps one number (and one visit while the campaign is the same)', () => scenario.repeatedVisitorKeepsOneNumber(f, sqlite));
+  it('a visitor already holding a number (a second tab) goes on with its visit inside the batch', () => scenario.holderContinuesInTheBatch(f, sqlite));
   it('exhaustion, bots and static numbers inside a batch: events recorded, fallback shown, pool numbers distinct', () => scenario.exhaustionBotsAndStaticInABatch(f));
 
   it('a database failure fails the batch; the next batch works again', async () => {
