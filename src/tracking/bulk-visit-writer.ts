@@ -3,10 +3,11 @@ import type { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import type { NumberAllocator } from './number-allocator.js';
 import { decidedInJs, HoldEnds, shownFor, type VisitBatchWriter } from './visit-batch.js';
 import type { PreparedVisit, ShownNumber } from './visit-service.js';
+import { isDirect } from './visit-source.js';
 import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 
 /** What the batch row carries besides the visit's own columns. */
-const EXTRA = ['wants_number', 'may_hold', 'hold_until', 'now', 'event_kind'] as const;
+const EXTRA = ['wants_number', 'may_hold', 'hold_until', 'now', 'event_kind', 'extend_ms', 'any_campaign'] as const;
 const BATCH_COLUMNS = [...VISIT_COLUMNS.map(([, c]) => c), ...EXTRA];
 /** Where the columns decided at write time sit in a batch row. */
 const AT = {
@@ -35,8 +36,19 @@ const AT = {
  * (no pool, bots, rate-limited) are written with what JavaScript decided, plus their pool
  * event. The trigger leaves out, writing nothing: a visitor who already holds a number (the
  * WHEN clause, which also catches a visitor asking twice in one batch), and a visit whose pool
- * ran dry. Those come back from RETURNING without a number type and take the per-visit path, which keeps the
- * one implementation of continuing visitors, hand-overs, exhaustion events and onExhausted.
+ * ran dry.
+ *
+ * A visitor who already holds a number goes to the second trigger (a second browser tab: the
+ * snippet keeps its visit per tab, its visitor id per site), with the rules of
+ * VisitService.continueVisitor for the common case, the held number of the same pool and the same
+ * campaign (`any_campaign`: the new page is a direct visit): the held visit goes on, its hold
+ * extended to max(current end, now + `extend_ms`) (NULL for a fixed hold: unchanged), number row
+ * and running hold row alike (HoldStore.setHoldEnd), its activity and new page recorded
+ * (VisitStore.recordActivity); no visit row is written. What it did goes to the one-row temp
+ * table `visit_continued`, which RETURNING reads. Anything else (a new campaign hands the number
+ * over to a new visit, another pool) and the dry pools come back from RETURNING with neither a
+ * number type nor a continued visit and take the per-visit path, which keeps the one
+ * implementation of hand-overs, exhaustion events and onExhausted.
  */
 export const VISIT_BATCH_SETUP = `
 CREATE TEMP VIEW IF NOT EXISTS visit_batch AS SELECT ${BATCH_COLUMNS.map((c) => `NULL AS ${c}`).join(', ')};
@@ -64,6 +76,33 @@ BEGIN
     SELECT NEW.pool_name, NEW.event_kind, NEW.id, NULL, NEW.now WHERE NEW.event_kind IS NOT NULL;
   INSERT INTO main.visit_pages (visit_id, url, seen_at)
     SELECT NEW.id, NEW.landing_url, NEW.now WHERE NEW.landing_url IS NOT NULL AND EXISTS (SELECT 1 FROM main.visits WHERE id = NEW.id);
+END;
+CREATE TEMP TABLE IF NOT EXISTS visit_continued (new_id TEXT PRIMARY KEY, visit_id TEXT NOT NULL, number TEXT NOT NULL, hold_until INTEGER NOT NULL);
+CREATE TEMP TRIGGER IF NOT EXISTS visit_batch_continue INSTEAD OF INSERT ON visit_batch
+WHEN NEW.may_hold AND EXISTS (
+  SELECT 1 FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
+  WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1)
+BEGIN
+  -- The rows before this one have had their RETURNING values computed already.
+  DELETE FROM temp.visit_continued;
+  INSERT INTO temp.visit_continued (new_id, visit_id, number, hold_until)
+    SELECT NEW.id, v.id, h.number, CASE WHEN NEW.extend_ms IS NULL THEN h.hold_until ELSE max(h.hold_until, NEW.now + NEW.extend_ms) END
+    FROM (SELECT n.number, n.pool_name, n.hold_until, n.hold_visit_id FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
+          WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1 ORDER BY n.hold_until DESC LIMIT 1) AS h
+    JOIN main.visits v ON v.id = h.hold_visit_id
+    WHERE h.pool_name IS NEW.pool_name AND (NEW.any_campaign OR (v.source IS NEW.source AND v.medium IS NEW.medium AND v.campaign IS NEW.campaign));
+  UPDATE main.tracking_numbers SET hold_until = (SELECT hold_until FROM temp.visit_continued), free_since = (SELECT hold_until FROM temp.visit_continued)
+    WHERE number = (SELECT number FROM temp.visit_continued) AND hold_visit_id = (SELECT visit_id FROM temp.visit_continued);
+  UPDATE main.number_holds SET held_until = (SELECT hold_until FROM temp.visit_continued)
+    WHERE ended_reason IS NULL AND visit_id = (SELECT visit_id FROM temp.visit_continued)
+      AND number_id = (SELECT id FROM main.tracking_numbers WHERE number = (SELECT number FROM temp.visit_continued));
+  -- Counted before the page is written: a page is new unless it is the visit's last one again.
+  UPDATE main.visits SET last_seen_at = NEW.now,
+      pages_seen = pages_seen + (NEW.landing_url IS NOT NULL AND NEW.landing_url IS NOT (SELECT url FROM main.visit_pages WHERE visit_id = visits.id ORDER BY id DESC LIMIT 1))
+    WHERE id = (SELECT visit_id FROM temp.visit_continued);
+  INSERT INTO main.visit_pages (visit_id, url, seen_at)
+    SELECT c.visit_id, NEW.landing_url, NEW.now FROM temp.visit_continued AS c
+    WHERE NEW.landing_url IS NOT NULL AND NEW.landing_url IS NOT (SELECT url FROM main.visit_pages WHERE visit_id = c.visit_id ORDER BY id DESC LIMIT 1);
 END;`;
 
 // jsonb_each, not json_each: json_each hands each row's array back as JSON text, which every
@@ -74,9 +113,11 @@ END;`;
 // commit tests check every answer against the stored visit), which saves the driver hand-off a
 // separate SELECT would cost. A visit the trigger left out comes back with a NULL number_type.
 const written = (column: string) => `(SELECT v.${column} FROM main.visits AS v WHERE v.id = visit_batch.id)`;
+const continued = (column: string) => `(SELECT c.${column} FROM temp.visit_continued AS c WHERE c.new_id = visit_batch.id)`;
 const INSERT_BATCH =
   `INSERT INTO visit_batch (${BATCH_COLUMNS.join(', ')}) SELECT ${BATCH_COLUMNS.map((_, k) => `value ->> ${k}`).join(', ')} FROM jsonb_each(?) ` +
-  `RETURNING id, ${written('number')} AS number, ${written('number_type')} AS number_type`;
+  `RETURNING id, ${written('number')} AS number, ${written('number_type')} AS number_type, ` +
+  `${continued('visit_id')} AS continued_id, ${continued('number')} AS continued_number, ${continued('hold_until')} AS continued_until`;
 
 /** SQLite's VisitBatchWriter; its statement runs prepared on knex's connection (SqliteHotPath, made with VISIT_BATCH_SETUP). */
 export class BulkVisitWriter implements VisitBatchWriter {
@@ -107,17 +148,24 @@ export class BulkVisitWriter implements VisitBatchWriter {
       row[AT.poolName] = p.pool?.name ?? null;
       row[AT.number] = decided?.number ?? null;
       row[AT.numberType] = decided?.type ?? 'none';
-      row.push(decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null);
+      const extendMs = p.pool && this.allocator.holdPolicy.kind === 'activity' ? p.pool.holdMinutes * 60_000 : null;
+      row.push(decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null, extendMs, isDirect(p.source) ? 1 : 0);
       return row;
     });
     const stored = (await query(INSERT_BATCH, [JSON.stringify(rows)])) as {
       id: string;
       number: string | null;
       number_type: ShownNumberType | null;
+      continued_id: string | null;
+      continued_number: string | null;
+      continued_until: number | null;
     }[];
     const byId = new Map(stored.map((w) => [w.id, w]));
     return batch.map((p) => {
       const w = byId.get(p.visit.id);
+      if (w?.continued_id && p.pool) {
+        return { visitId: w.continued_id, visitorId: p.visit.visitorId, number: w.continued_number, pool: p.pool.name, type: 'dynamic', holdUntil: w.continued_until };
+      }
       if (!w?.number_type) return undefined;
       return shownFor(p, w.number_type, w.number, w.number_type === 'dynamic' ? ends.known(p.pool?.name) : null);
     });

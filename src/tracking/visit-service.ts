@@ -10,7 +10,7 @@ import type { HoldStore } from './hold-store.js';
 import type { Allocation, NumberAllocator } from './number-allocator.js';
 import type { NumberStore } from './number-store.js';
 import { selectPool, staticOrNone, type VisitFacts } from './pool-match.js';
-import { classifyVisit, DIRECT, isBotUserAgent, type VisitSource } from './visit-source.js';
+import { classifyVisit, isBotUserAgent, isDirect, type VisitSource } from './visit-source.js';
 import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
 
 export interface NewVisitInput {
@@ -229,7 +229,7 @@ function pick(s: VisitSource) {
 }
 
 function isSameCampaign(previous: VisitRecord, next: VisitSource): boolean {
-  if (next.source === DIRECT.source && next.medium === DIRECT.medium) return true;
+  if (isDirect(next)) return true;
   return previous.source === next.source && previous.medium === next.medium && previous.campaign === next.campaign;
 }
 

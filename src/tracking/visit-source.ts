@@ -58,6 +58,11 @@ const SOCIAL_NETWORKS: [RegExp, string][] = [
 
 export const DIRECT = { source: '(direct)', medium: '(none)' } as const;
 
+/** No campaign evidence at all (typed address, bookmark, another tab without a referrer). */
+export function isDirect(s: { source: string | null; medium: string | null }): boolean {
+  return s.source === DIRECT.source && s.medium === DIRECT.medium;
+}
+
 /** A query parameter as kept on the visit: trimmed, at most 255 characters, empty as null. */
 function param(q: URLSearchParams, name: string): string | null {
   const v = q.get(name)?.trim();
