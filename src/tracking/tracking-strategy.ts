@@ -45,3 +45,12 @@ export function describeStrategy(s: TrackingStrategy): string {
   const hold = s.hold.kind === 'fixed' ? `fixed ${s.hold.minutes} min from first view` : 'activity-based';
   return `${hold}${s.callerHistoryTieBreak ? ', caller-history tie-break' : ''}`;
 }
+
+/**
+ * The floor activity at `now` moves a running hold to (extendedHoldEnd is the later of it and the
+ * current end), or null when activity never moves a hold (fixed): for a statement that reads the
+ * current end itself (PgBulkVisitWriter).
+ */
+export function activityHoldFloor(policy: HoldPolicy, pool: PoolConfig, now: number): number | null {
+  return policy.kind === 'fixed' ? null : now + minutes(pool.holdMinutes);
+}
