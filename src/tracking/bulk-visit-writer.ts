@@ -1,13 +1,14 @@
 import type { BatchQuery } from '../db/prepared-statements.js';
 import type { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import type { NumberAllocator } from './number-allocator.js';
+import { activityHoldFloor } from './tracking-strategy.js';
 import { decidedInJs, HoldEnds, shownFor, type VisitBatchWriter } from './visit-batch.js';
 import type { PreparedVisit, ShownNumber } from './visit-service.js';
 import { isDirect } from './visit-source.js';
 import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 
 /** What the batch row carries besides the visit's own columns. */
-const EXTRA = ['wants_number', 'may_hold', 'hold_until', 'now', 'event_kind', 'extend_ms', 'any_campaign'] as const;
+const EXTRA = ['wants_number', 'may_hold', 'hold_until', 'now', 'event_kind', 'hold_floor', 'any_campaign'] as const;
 const BATCH_COLUMNS = [...VISIT_COLUMNS.map(([, c]) => c), ...EXTRA];
 /** Where the columns decided at write time sit in a batch row. */
 const AT = {
@@ -42,7 +43,7 @@ const AT = {
  * snippet keeps its visit per tab, its visitor id per site), with the rules of
  * VisitService.continueVisitor for the common case, the held number of the same pool and the same
  * campaign (`any_campaign`: the new page is a direct visit): the held visit goes on, its hold
- * extended to max(current end, now + `extend_ms`) (NULL for a fixed hold: unchanged), number row
+ * extended to max(current end, `hold_floor`) (NULL for a fixed hold: unchanged), number row
  * and running hold row alike (HoldStore.setHoldEnd), its activity and new page recorded
  * (VisitStore.recordActivity); no visit row is written. What it did goes to the one-row temp
  * table `visit_continued`, which RETURNING reads. Anything else (a new campaign hands the number
@@ -86,7 +87,7 @@ BEGIN
   -- The rows before this one have had their RETURNING values computed already.
   DELETE FROM temp.visit_continued;
   INSERT INTO temp.visit_continued (new_id, visit_id, number, hold_until)
-    SELECT NEW.id, v.id, h.number, CASE WHEN NEW.extend_ms IS NULL THEN h.hold_until ELSE max(h.hold_until, NEW.now + NEW.extend_ms) END
+    SELECT NEW.id, v.id, h.number, CASE WHEN NEW.hold_floor IS NULL THEN h.hold_until ELSE max(h.hold_until, NEW.hold_floor) END
     FROM (SELECT n.number, n.pool_name, n.hold_until, n.hold_visit_id FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
           WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1 ORDER BY n.hold_until DESC LIMIT 1) AS h
     JOIN main.visits v ON v.id = h.hold_visit_id
@@ -148,8 +149,8 @@ export class BulkVisitWriter implements VisitBatchWriter {
       row[AT.poolName] = p.pool?.name ?? null;
       row[AT.number] = decided?.number ?? null;
       row[AT.numberType] = decided?.type ?? 'none';
-      const extendMs = p.pool && this.allocator.holdPolicy.kind === 'activity' ? p.pool.holdMinutes * 60_000 : null;
-      row.push(decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null, extendMs, isDirect(p.source) ? 1 : 0);
+      const floor = p.pool ? activityHoldFloor(this.allocator.holdPolicy, p.pool, now) : null;
+      row.push(decided ? 0 : 1, p.mayHold ? 1 : 0, until, now, decided?.event ?? null, floor, isDirect(p.source) ? 1 : 0);
       return row;
     });
     const stored = (await query(INSERT_BATCH, [JSON.stringify(rows)])) as {

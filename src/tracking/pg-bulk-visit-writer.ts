@@ -2,7 +2,7 @@ import type { Database } from '../db/connect.js';
 import { activityHoldFloor, type HoldPolicy } from './tracking-strategy.js';
 import { decidedInJs, HoldEnds, shownFor, type VisitBatchWriter } from './visit-batch.js';
 import type { PreparedVisit, ShownNumber } from './visit-service.js';
-import { DIRECT } from './visit-source.js';
+import { isDirect } from './visit-source.js';
 import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 
 const COLUMNS = VISIT_COLUMNS.map(([, c]) => c);
@@ -133,10 +133,6 @@ interface BatchAnswer {
   hold_until: number | null;
 }
 
-/** A direct return goes on with the held visit whatever its campaign (VisitService's isSameCampaign). */
-function isDirect(p: PreparedVisit): boolean {
-  return p.source.source === DIRECT.source && p.source.medium === DIRECT.medium;
-}
 
 export interface PgBulkVisitWriterDeps {
   db: Database;
@@ -167,7 +163,7 @@ export class PgBulkVisitWriter implements VisitBatchWriter {
       if (decided?.event && p.pool) events.push([p.pool.name, decided.event, p.visit.id]);
       if (!decided && p.pool) {
         const floor = activityHoldFloor(this.d.holdPolicy, p.pool, now);
-        wanting.push([p.visit.id, p.pool.name, p.visit.visitorId, p.mayHold, ends.of(p.pool), floor, isDirect(p)]);
+        wanting.push([p.visit.id, p.pool.name, p.visit.visitorId, p.mayHold, ends.of(p.pool), floor, isDirect(p.source)]);
       }
       const row = Object.fromEntries(VISIT_COLUMNS.map(([field, column]) => [column, p.visit[field]]));
       return { ...row, pool_name: p.pool?.name ?? null, number: decided?.number ?? null, number_type: decided?.type ?? 'dynamic' };

@@ -33,7 +33,8 @@ export function firstHoldEnd(policy: HoldPolicy, pool: PoolConfig, now: number):
 
 /** The end of a running hold after activity at `now` (a fixed hold never moves). */
 export function extendedHoldEnd(policy: HoldPolicy, pool: PoolConfig, current: number, now: number): number {
-  return policy.kind === 'fixed' ? current : Math.max(current, now + minutes(pool.holdMinutes));
+  const floor = activityHoldFloor(policy, pool, now);
+  return floor === null ? current : Math.max(current, floor);
 }
 
 /** The end of a running hold once the visitor has left at `now`. */
@@ -49,7 +50,7 @@ export function describeStrategy(s: TrackingStrategy): string {
 /**
  * The floor activity at `now` moves a running hold to (extendedHoldEnd is the later of it and the
  * current end), or null when activity never moves a hold (fixed): for a statement that reads the
- * current end itself (PgBulkVisitWriter).
+ * current end itself (the batch statements of both databases).
  */
 export function activityHoldFloor(policy: HoldPolicy, pool: PoolConfig, now: number): number | null {
   return policy.kind === 'fixed' ? null : now + minutes(pool.holdMinutes);

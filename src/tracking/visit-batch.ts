@@ -14,8 +14,9 @@ import type { ShownNumberType } from './visit-store.js';
 export interface VisitBatchWriter {
   /**
    * The answers in the batch's order; `undefined` for a visit left to the per-visit path
-   * (its visitor holds a number, or its pool ran dry in this batch), which the group commit
-   * then runs in a transaction of its own.
+   * (its visitor holds a number it must hand over to a new campaign or keep from another pool,
+   * or asks twice where the statement cannot see its first answer, or its pool ran dry in this
+   * batch), which the group commit then runs in a transaction of its own.
    */
   write(batch: PreparedVisit[], now: number): Promise<(ShownNumber | undefined)[]>;
   /** Before the database is destroyed. */
