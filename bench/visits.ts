@@ -9,7 +9,7 @@
  * BENCH_ROUNDS (1): the maximum-throughput phases alternate bare / calltrack this many times
  * (each BENCH_SECONDS) and are summed, so a load swing on the shared machine hits both sides.
  * BENCH_REPEAT=0.2: that share of requests comes from a visitor who asked a moment ago and still
- * holds a number (another tab), which takes the per-visit path instead of the batch statement.
+ * holds a number (another tab), whose visit the batch goes on with instead of starting one.
  * BENCH_HTTP_FLOOR=1 adds a third side to the alternation, a diagnostic: calltrack's own HTTP
  * layer (fastify, CORS, schemas, request log, the visit route) over a visit service that answers
  * at once, so the report splits the gap to the ceiling into HTTP and allocation.

@@ -29,6 +29,9 @@ const PG_UNAVAILABLE_CODES = new Map([
   ['57P03', 'server not accepting connections yet'],
 ]);
 
+/** node-pg's errors for a connection the server closed carry no code (knex may prefix the query). */
+const PG_CONNECTION_LOST = /Connection terminated|connection error and is not queryable/;
+
 /** Node's socket errors when the PostgreSQL server cannot be reached at all. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE']);
 
@@ -41,8 +44,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, name, message } = err as { code?: unknown; name?: unknown; message?: unknown };
   if (name === 'KnexTimeoutError') return true;
-  // node-pg's errors for a connection the server closed carry no code (knex may prefix the query).
-  if (typeof message === 'string' && /Connection terminated|connection error and is not queryable/.test(message)) return true;
+  if (typeof message === 'string' && PG_CONNECTION_LOST.test(message)) return true;
   if (typeof code !== 'string') return false;
   if (code.startsWith('SQLITE_')) {
     // Extended codes (SQLITE_IOERR_WRITE) count as their primary code.
@@ -72,6 +74,6 @@ export function unavailableReason(err: unknown): string {
     if (pg) return `PostgreSQL ${code}: ${pg}`;
     if (SOCKET_CODES.has(code)) return `PostgreSQL unreachable: ${code}`;
   }
-  if (/Connection terminated|connection error and is not queryable/.test(text)) return 'PostgreSQL connection lost';
+  if (PG_CONNECTION_LOST.test(text)) return 'PostgreSQL connection lost';
   return (err as { name?: unknown }).name === 'KnexTimeoutError' ? 'timed out waiting for a database connection' : 'database error';
 }

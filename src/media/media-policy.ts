@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CalltrackConfig } from '../config/schema.js';
+import type { MediaRoute } from '../sip/media-path.js';
 
 /** What the media side does for one call, resolved from the config when the call arrives. */
 export interface MediaPolicy {
@@ -15,15 +16,12 @@ export interface MediaPolicy {
   ringback: string;
 }
 
-/** Where a call's tracking number came from: a static number or a pool (by name). */
-export type MediaRoute = { kind: 'static'; number: string } | { kind: 'pool'; name: string };
-
 /**
  * Per-number / per-pool settings override media.recording.enabled; prompts exist only per
  * number or pool. Without FreeSWITCH nothing is anchored, so nothing is recorded either;
  * `anchoring` says whether it runs (configured at start), whatever a reload since says.
  */
-export function resolveMediaPolicy(cfg: CalltrackConfig, route: MediaRoute | undefined, anchoring = Boolean(cfg.media.freeswitch)): MediaPolicy {
+export function resolveMediaPolicy(cfg: CalltrackConfig, route: MediaRoute | undefined, anchoring: boolean): MediaPolicy {
   const rec = cfg.media.recording;
   const options =
     route?.kind === 'static'

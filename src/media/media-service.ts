@@ -6,7 +6,8 @@ import { AnchoredMediaPath } from './anchored-media-path.js';
 import { boundMediaPort } from './bounded-media-port.js';
 import { FreeSwitchConnection } from './freeswitch-connection.js';
 import { FsmrfMediaPort } from './fsmrf-media-port.js';
-import { recordingDirs, resolveMediaPolicy, type MediaPolicy, type MediaRoute, type RecordingDirs } from './media-policy.js';
+import type { MediaRoute } from '../sip/media-path.js';
+import { recordingDirs, resolveMediaPolicy, type MediaPolicy, type RecordingDirs } from './media-policy.js';
 import { realTimers, type MediaPort, type Timers } from './media-port.js';
 
 /** When media.freeswitch is not configured: every call is a plain B2BUA. */

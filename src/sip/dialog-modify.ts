@@ -25,8 +25,33 @@ export function afterFailedReinvite(dialog: object, err: unknown): void {
   if (isFinalRefusal(err)) admitNextReinvite(dialog);
 }
 
+/** The far end's offer asked for by a re-INVITE without SDP; its 200 waits for `ack` with the answer. */
+export interface AskedOffer {
+  sdp: string;
+  /** ACKs the far end's 200 with `answer`, which becomes the dialog's local SDP. Sends at once (no await). */
+  ack(answer: string): void;
+}
+
+/**
+ * A re-INVITE without SDP (delayed offer): the far end's offer. A 200 without one is ACKed with
+ * the SDP the dialog had (the session stays as it was) and rejects.
+ */
+export async function askForOffer(dialog: Srf.Dialog): Promise<AskedOffer> {
+  const previous = dialog.local.sdp;
+  const pending = await reinviteWithoutOffer(dialog);
+  const ack = (answer: string) => {
+    dialog.local.sdp = answer;
+    pending.ack(answer);
+  };
+  if (!pending.sdp) {
+    ack(previous);
+    throw new Error('the other side answered a re-INVITE without SDP with no offer');
+  }
+  return { sdp: pending.sdp, ack };
+}
+
 /** A re-INVITE without SDP: the far end's offer, and `ack` to send the answer (see the declarations). */
-export async function reinviteWithoutOffer(dialog: Srf.Dialog): Promise<{ sdp: string; ack: (answer: string) => void }> {
+async function reinviteWithoutOffer(dialog: Srf.Dialog): Promise<{ sdp: string; ack: (answer: string) => void }> {
   try {
     return await dialog.modify(undefined, { noAck: true });
   } catch (err) {

@@ -2,7 +2,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { HangupSide } from '../calls/call-record.js';
 import { errorMessage } from '../errors.js';
-import { reinvite, reinviteWithoutOffer } from './dialog-modify.js';
+import { askForOffer, reinvite } from './dialog-modify.js';
 import { ACK_WAIT_MS, waitForCallerAnswer } from './late-offer.js';
 import type { DelayedOffer, MediaPath } from './media-path.js';
 
@@ -143,17 +143,9 @@ export class DialogRelay {
     const toOther = (sdp: string) => (from === 'target' ? this.toCaller(sdp) : sdp);
     const relay = async (): Promise<DelayedOffer> => {
       const previous = other.local.sdp;
-      const { sdp, ack } = await reinviteWithoutOffer(other);
-      const finish = (answer: string) => {
-        other.local.sdp = answer;
-        ack(answer);
-      };
-      if (!sdp) {
-        finish(previous);
-        throw new Error('the other side answered a re-INVITE without SDP with no offer');
-      }
-      // finish() runs before this returns: settleDelayedOffer counts on the ACK leaving at once.
-      return { offer: sdp, answer: async (answer) => finish(answer ? toOther(answer) : previous) };
+      const asked = await askForOffer(other);
+      // ack() sends before this returns: settleDelayedOffer counts on the ACK leaving at once.
+      return { offer: asked.sdp, answer: async (answer) => asked.ack(answer ? toOther(answer) : previous) };
     };
     this.media
       .offerlessReinvite(from, relay)

@@ -1,7 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import { reinvite, reinviteWithoutOffer } from './dialog-modify.js';
+import { askForOffer, reinvite, type AskedOffer } from './dialog-modify.js';
 import type { MediaPath } from './media-path.js';
 import { SdpOrigin } from './sdp-origin.js';
 
@@ -41,12 +41,12 @@ export function passThroughLateOffer(pending: Srf.LateOfferAnswer): LateOfferLeg
  * Rejects only when neither FreeSWITCH nor the target can make an offer (the target leg ended).
  */
 export async function anchoredLateOffer(media: MediaPath, target: Srf.Dialog, logger: Logger): Promise<LateOfferLeg> {
-  let direct: { sdp: string; ack: (answer: string) => void } | undefined;
+  let direct: AskedOffer | undefined;
   const end = () => target.destroy().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'BYE to the target failed'));
   let offer: string;
   try {
     offer = await media.answerForCaller(target.remote.sdp, 'answer', async () => {
-      direct = await offerFromTarget(target);
+      direct = await askForOffer(target);
       return direct.sdp;
     });
   } catch (err) {
@@ -61,7 +61,10 @@ export async function anchoredLateOffer(media: MediaPath, target: Srf.Dialog, lo
       await end();
     },
     complete: async (answer, caller) => {
-      if (direct) return { target: ackWith(target, direct, answer) };
+      if (direct) {
+        direct.ack(answer);
+        return { target };
+      }
       try {
         await media.callerAnswer?.(answer);
         return { target };
@@ -69,35 +72,19 @@ export async function anchoredLateOffer(media: MediaPath, target: Srf.Dialog, lo
         logger.warn({ err: errorMessage(err) }, "FreeSWITCH could not take the caller's answer (late offer): connecting the parties directly");
       }
       try {
-        const fromTarget = await offerFromTarget(target);
+        const fromTarget = await askForOffer(target);
         // The caller's session began with FreeSWITCH's offer: the target's media comes under that origin (RFC 3264 8).
         const origin = new SdpOrigin(offer);
         const callerAnswer = await reinvite(caller, origin.next(fromTarget.sdp)).catch((err: unknown) => {
-          ackWith(target, fromTarget, target.local.sdp);
+          fromTarget.ack(target.local.sdp);
           throw err;
         });
-        return { target: ackWith(target, fromTarget, callerAnswer), toCaller: (sdp) => origin.next(sdp) };
+        fromTarget.ack(callerAnswer);
+        return { target, toCaller: (sdp) => origin.next(sdp) };
       } catch (err) {
         await end();
         throw err;
       }
     },
   };
-}
-
-/** The target's offer from a re-INVITE without SDP; its 200 waits for `ack` with the answer. */
-async function offerFromTarget(target: Srf.Dialog): Promise<{ sdp: string; ack: (answer: string) => void }> {
-  const previous = target.local.sdp;
-  const pending = await reinviteWithoutOffer(target);
-  if (!pending.sdp) {
-    pending.ack(previous);
-    throw new Error('the target answered a re-INVITE without SDP with no offer');
-  }
-  return pending;
-}
-
-function ackWith(target: Srf.Dialog, pending: { ack: (answer: string) => void }, answer: string): Srf.Dialog {
-  target.local.sdp = answer;
-  pending.ack(answer);
-  return target;
 }

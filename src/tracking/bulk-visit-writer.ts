@@ -17,6 +17,10 @@ const AT = {
   numberType: VISIT_COLUMNS.findIndex(([f]) => f === 'numberType'),
 };
 
+/** The numbers the visitor of the row being inserted holds now (as HoldStore.heldByVisitor). */
+const HELD_BY_VISITOR = `main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
+  WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1`;
+
 /**
  * The group commit's write (VisitGroupCommit) as one statement: the batch goes to SQLite as a
  * single JSON parameter, unpacked by `jsonb_each` into an INSERT on a temporary view, whose
@@ -54,9 +58,7 @@ const AT = {
 export const VISIT_BATCH_SETUP = `
 CREATE TEMP VIEW IF NOT EXISTS visit_batch AS SELECT ${BATCH_COLUMNS.map((c) => `NULL AS ${c}`).join(', ')};
 CREATE TEMP TRIGGER IF NOT EXISTS visit_batch_insert INSTEAD OF INSERT ON visit_batch
-WHEN NOT (NEW.may_hold AND EXISTS (
-  SELECT 1 FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
-  WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1))
+WHEN NOT (NEW.may_hold AND EXISTS (SELECT 1 FROM ${HELD_BY_VISITOR}))
 BEGIN
   INSERT INTO main.visits (${VISIT_COLUMNS.map(([, c]) => c).join(', ')})
     SELECT ${VISIT_COLUMNS.map(([, c]) => (c === 'number' ? 'f.number' : c === 'number_type' ? `'dynamic'` : `NEW.${c}`)).join(', ')}
@@ -78,32 +80,27 @@ BEGIN
   INSERT INTO main.visit_pages (visit_id, url, seen_at)
     SELECT NEW.id, NEW.landing_url, NEW.now WHERE NEW.landing_url IS NOT NULL AND EXISTS (SELECT 1 FROM main.visits WHERE id = NEW.id);
 END;
-CREATE TEMP TABLE IF NOT EXISTS visit_continued (new_id TEXT PRIMARY KEY, visit_id TEXT NOT NULL, number TEXT NOT NULL, hold_until INTEGER NOT NULL);
+CREATE TEMP TABLE IF NOT EXISTS visit_continued (
+  new_id TEXT PRIMARY KEY, visit_id TEXT NOT NULL, number_id INTEGER NOT NULL, number TEXT NOT NULL, hold_until INTEGER NOT NULL, new_page INTEGER NOT NULL);
 CREATE TEMP TRIGGER IF NOT EXISTS visit_batch_continue INSTEAD OF INSERT ON visit_batch
-WHEN NEW.may_hold AND EXISTS (
-  SELECT 1 FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
-  WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1)
+WHEN NEW.may_hold AND EXISTS (SELECT 1 FROM ${HELD_BY_VISITOR})
 BEGIN
   -- The rows before this one have had their RETURNING values computed already.
   DELETE FROM temp.visit_continued;
-  INSERT INTO temp.visit_continued (new_id, visit_id, number, hold_until)
-    SELECT NEW.id, v.id, h.number, CASE WHEN NEW.hold_floor IS NULL THEN h.hold_until ELSE max(h.hold_until, NEW.hold_floor) END
-    FROM (SELECT n.number, n.pool_name, n.hold_until, n.hold_visit_id FROM main.tracking_numbers n JOIN main.visits v ON v.id = n.hold_visit_id
-          WHERE v.visitor_id = NEW.visitor_id AND n.hold_until > NEW.now AND n.active = 1 ORDER BY n.hold_until DESC LIMIT 1) AS h
+  -- new_page: the landing page is recorded unless it is the held visit's last page again.
+  INSERT INTO temp.visit_continued (new_id, visit_id, number_id, number, hold_until, new_page)
+    SELECT NEW.id, v.id, h.id, h.number, CASE WHEN NEW.hold_floor IS NULL THEN h.hold_until ELSE max(h.hold_until, NEW.hold_floor) END,
+      NEW.landing_url IS NOT NULL AND NEW.landing_url IS NOT (SELECT url FROM main.visit_pages WHERE visit_id = v.id ORDER BY id DESC LIMIT 1)
+    FROM (SELECT n.id, n.number, n.pool_name, n.hold_until, n.hold_visit_id FROM ${HELD_BY_VISITOR} ORDER BY n.hold_until DESC LIMIT 1) AS h
     JOIN main.visits v ON v.id = h.hold_visit_id
     WHERE h.pool_name IS NEW.pool_name AND (NEW.any_campaign OR (v.source IS NEW.source AND v.medium IS NEW.medium AND v.campaign IS NEW.campaign));
-  UPDATE main.tracking_numbers SET hold_until = (SELECT hold_until FROM temp.visit_continued), free_since = (SELECT hold_until FROM temp.visit_continued)
-    WHERE number = (SELECT number FROM temp.visit_continued) AND hold_visit_id = (SELECT visit_id FROM temp.visit_continued);
-  UPDATE main.number_holds SET held_until = (SELECT hold_until FROM temp.visit_continued)
-    WHERE ended_reason IS NULL AND visit_id = (SELECT visit_id FROM temp.visit_continued)
-      AND number_id = (SELECT id FROM main.tracking_numbers WHERE number = (SELECT number FROM temp.visit_continued));
-  -- Counted before the page is written: a page is new unless it is the visit's last one again.
-  UPDATE main.visits SET last_seen_at = NEW.now,
-      pages_seen = pages_seen + (NEW.landing_url IS NOT NULL AND NEW.landing_url IS NOT (SELECT url FROM main.visit_pages WHERE visit_id = visits.id ORDER BY id DESC LIMIT 1))
-    WHERE id = (SELECT visit_id FROM temp.visit_continued);
-  INSERT INTO main.visit_pages (visit_id, url, seen_at)
-    SELECT c.visit_id, NEW.landing_url, NEW.now FROM temp.visit_continued AS c
-    WHERE NEW.landing_url IS NOT NULL AND NEW.landing_url IS NOT (SELECT url FROM main.visit_pages WHERE visit_id = c.visit_id ORDER BY id DESC LIMIT 1);
+  UPDATE main.tracking_numbers SET hold_until = c.hold_until, free_since = c.hold_until
+    FROM temp.visit_continued AS c WHERE tracking_numbers.id = c.number_id AND tracking_numbers.hold_visit_id = c.visit_id;
+  UPDATE main.number_holds SET held_until = c.hold_until
+    FROM temp.visit_continued AS c WHERE number_holds.number_id = c.number_id AND number_holds.visit_id = c.visit_id AND number_holds.ended_reason IS NULL;
+  UPDATE main.visits SET last_seen_at = NEW.now, pages_seen = pages_seen + c.new_page
+    FROM temp.visit_continued AS c WHERE visits.id = c.visit_id;
+  INSERT INTO main.visit_pages (visit_id, url, seen_at) SELECT visit_id, NEW.landing_url, NEW.now FROM temp.visit_continued WHERE new_page;
 END;`;
 
 // jsonb_each, not json_each: json_each hands each row's array back as JSON text, which every
@@ -164,9 +161,7 @@ export class BulkVisitWriter implements VisitBatchWriter {
     const byId = new Map(stored.map((w) => [w.id, w]));
     return batch.map((p) => {
       const w = byId.get(p.visit.id);
-      if (w?.continued_id && p.pool) {
-        return { visitId: w.continued_id, visitorId: p.visit.visitorId, number: w.continued_number, pool: p.pool.name, type: 'dynamic', holdUntil: w.continued_until };
-      }
+      if (w?.continued_id) return shownFor(p, 'dynamic', w.continued_number, w.continued_until, w.continued_id);
       if (!w?.number_type) return undefined;
       return shownFor(p, w.number_type, w.number, w.number_type === 'dynamic' ? ends.known(p.pool?.name) : null);
     });

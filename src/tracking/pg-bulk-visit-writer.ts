@@ -8,6 +8,14 @@ import { VISIT_COLUMNS, type ShownNumberType } from './visit-store.js';
 const COLUMNS = VISIT_COLUMNS.map(([, c]) => c);
 
 /**
+ * The ids of the numbers taken, as an array: joined with `taken` (which the planner guesses at
+ * a hundred rows or more), the updates of `tracking_numbers` and `number_holds` read the whole
+ * table or all running holds (~1.5 ms each with 6,000 numbers); `= ANY` looks each up in its index.
+ */
+const TAKEN_IDS = 'ARRAY(SELECT number_id FROM taken)';
+const GOING_ON_IDS = 'ARRAY(SELECT number_id FROM going_on)';
+
+/**
  * A batch of new visits as ONE statement: it chooses the numbers and writes everything, and
  * commits on its own (no BEGIN/COMMIT: one round trip to the server instead of four). The rules
  * are those of SQLite's trigger (the comment on VISIT_BATCH_SETUP).
@@ -48,13 +56,6 @@ const COLUMNS = VISIT_COLUMNS.map(([, c]) => c);
  * It returns the visits it wrote and those gone on with (`asked_id` the new visit's id, `visit_id`
  * the one answered); the others take the per-visit path.
  */
-/**
- * The ids of the numbers taken, as an array: joined with `taken` (which the planner guesses at
- * a hundred rows or more), the updates of `tracking_numbers` and `number_holds` read the whole
- * table or all running holds (~1.5 ms each with 6,000 numbers); `= ANY` looks each up in its index.
- */
-const TAKEN_IDS = 'ARRAY(SELECT number_id FROM taken)';
-const GOING_ON_IDS = 'ARRAY(SELECT number_id FROM going_on)';
 const BATCH = `
 WITH rows AS (SELECT * FROM json_populate_recordset(NULL::visits, ?::json) WITH ORDINALITY AS r),
   wanting AS (
@@ -79,8 +80,7 @@ WITH rows AS (SELECT * FROM json_populate_recordset(NULL::visits, ?::json) WITH 
       OR (l.source IS NOT DISTINCT FROM r.source AND l.medium IS NOT DISTINCT FROM r.medium AND l.campaign IS NOT DISTINCT FROM r.campaign))),
   eligible AS MATERIALIZED (
     SELECT w.*, row_number() OVER (PARTITION BY w.pool_name ORDER BY w.ord) AS rank FROM wanting AS w
-    WHERE NOT (w.may_hold AND (w.visitor_id IN (SELECT visitor_id FROM held)
-      OR EXISTS (SELECT 1 FROM wanting AS e WHERE e.visitor_id = w.visitor_id AND e.ord < w.ord)))),
+    WHERE NOT (w.may_hold AND (w.visitor_id IN (SELECT visitor_id FROM held) OR w.ord NOT IN (SELECT ord FROM first_ask)))),
   wants AS (SELECT pool_name, count(*) AS n FROM eligible GROUP BY pool_name),
   free AS MATERIALIZED (
     SELECT w.pool_name, f.id, f.number, row_number() OVER (PARTITION BY w.pool_name ORDER BY f.free_since, f.id) AS rank
@@ -133,7 +133,6 @@ interface BatchAnswer {
   hold_until: number | null;
 }
 
-
 export interface PgBulkVisitWriterDeps {
   db: Database;
   holdPolicy: HoldPolicy;
@@ -147,8 +146,9 @@ export interface PgBulkVisitWriterDeps {
  *
  * A visitor who holds a number and cannot go on with its visit in the statement (a new campaign,
  * another pool, asking twice in the batch) and a visit whose pool ran dry come back `undefined`:
- * VisitGroupCommit runs them through the per-visit path after the statement has committed (in one transaction of their own, as on SQLite), so a repeat request
- * sees the number the first one was given.
+ * VisitGroupCommit runs them through the per-visit path after the statement has committed (in
+ * one transaction of their own, as on SQLite), so a repeat request sees the number the first one
+ * was given.
  */
 export class PgBulkVisitWriter implements VisitBatchWriter {
   constructor(private readonly d: PgBulkVisitWriterDeps) {}
@@ -184,7 +184,7 @@ export class PgBulkVisitWriter implements VisitBatchWriter {
       const w = byId.get(p.visit.id);
       if (!w) return undefined;
       // A visit that went on: the answer names the visit it continues and the hold's new end.
-      if (w.visit_id !== w.asked_id) return { ...shownFor(p, 'dynamic', w.number, w.hold_until), visitId: w.visit_id };
+      if (w.visit_id !== w.asked_id) return shownFor(p, 'dynamic', w.number, w.hold_until, w.visit_id);
       return shownFor(p, w.number_type, w.number, w.number_type === 'dynamic' ? ends.known(p.pool?.name) : null);
     });
   }

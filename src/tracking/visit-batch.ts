@@ -61,7 +61,7 @@ export class HoldEnds {
   }
 }
 
-/** The answer for a visit written by a batch. */
-export function shownFor(p: PreparedVisit, type: ShownNumberType, number: string | null, holdUntil: number | null): ShownNumber {
-  return { visitId: p.visit.id, visitorId: p.visit.visitorId, pool: p.pool?.name ?? null, type, number, holdUntil };
+/** The answer for a visit written by a batch; `visitId` is the held visit when the visitor went on with it. */
+export function shownFor(p: PreparedVisit, type: ShownNumberType, number: string | null, holdUntil: number | null, visitId = p.visit.id): ShownNumber {
+  return { visitId, visitorId: p.visit.visitorId, pool: p.pool?.name ?? null, type, number, holdUntil };
 }

@@ -140,7 +140,7 @@ describe('calls when FreeSWITCH fails', () => {
     }
   });
 
-  it('FreeSWITCH refusing one re-INVITE mid-call: that one fails, the next re-INVITE of the same endpoint is answered at once', async () => {
+  it('FreeSWITCH refusing one re-INVITE mid-call: that one fails, the next re-INVITE of the same endpoint is answered (it waited for the media timeout, then 500)', async () => {
     const { caller } = await answeredCall(m.h);
     const [epA] = m.openChannels();
     assert.ok(epA);
