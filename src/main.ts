@@ -12,6 +12,7 @@ import { LiveConfig } from './config/live-config.js';
 import { reloadChanges, restartWarning, type ReloadChanges } from './config/restart-only.js';
 import type { CalltrackConfig } from './config/schema.js';
 import { createDatabase, databaseHealthProbe, type Database } from './db/connect.js';
+import { DatabaseScrape } from './db/database-scrape.js';
 import { resolveLogLevel } from './logging.js';
 import { migrateToLatest } from './db/migrate.js';
 import { CallAdminService } from './calls/call-admin-service.js';
@@ -23,6 +24,7 @@ import { HealthRegistry } from './health.js';
 import type { MediaPort } from './media/media-port.js';
 import { MediaService } from './media/media-service.js';
 import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } from './integrations/outbox-dispatcher.js';
+import { OutboxMetrics } from './integrations/outbox-metrics.js';
 import { OutboxCallEventSink } from './integrations/outbox-sink.js';
 import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
@@ -76,6 +78,8 @@ export interface AppOverrides {
   strategy?: TrackingStrategy;
   /** Webhook/GA4 delivery tuning (tests shorten the poll and the backoff). */
   dispatcher?: Partial<DispatcherOptions>;
+  /** Tests only: how long GET /metrics waits for the database, instead of DEFAULT_SCRAPE_BUDGET_MS. */
+  metricsDatabaseBudgetMs?: number;
 }
 
 /** What a reload did: the number sync, and which changed settings apply now or only after a restart. */
@@ -129,18 +133,19 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const config = new LiveConfig(cfg);
   const db = overrides.db ?? createDatabase(cfg.database, overrides.baseDir);
   const health = new HealthRegistry();
+  // The database built here, not config.current's: database changes apply at restart only.
+  const databaseProbe = databaseHealthProbe(db, cfg.database);
+  // GET /metrics: in-process counters, and series read from the database at scrape time (database-scrape.ts).
+  const metrics = new Registry();
+  const scrape = new DatabaseScrape(metrics, { probe: databaseProbe, logger: logger.child({ component: 'metrics' }), budgetMs: overrides.metricsDatabaseBudgetMs });
 
-  const { numberSync, visits, groupCommit, attributor, snippetVisits, poolReports, poolHealth, visitDetails } = buildTrackingFeature({
-    db,
-    config,
-    clock,
-    logger,
-    strategy: overrides.strategy ?? PRODUCT_STRATEGY,
-  });
+  const tracking = buildTrackingFeature({ db, config, clock, logger, metrics: scrape, strategy: overrides.strategy ?? PRODUCT_STRATEGY });
+  const { numberSync, visits, groupCommit, attributor, snippetVisits, poolReports, poolHealth, visitDetails } = tracking;
 
   const callStore = new CallStore();
   const outboxStore = new OutboxStore();
   const dispatcherOptions = { ...DEFAULT_DISPATCHER_OPTIONS, ...overrides.dispatcher };
+  new OutboxMetrics(scrape, { db, store: outboxStore, config, clock });
   const outbox = new OutboxDispatcher(db, outboxStore, config, clock, logger.child({ component: 'outbox' }), dispatcherOptions);
   const links = new LinkSigner(() => config.current.http.adminToken, clock);
   const callEvents = new OutboxCallEventSink(db, outboxStore, config, clock, {
@@ -152,7 +157,6 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   const drachtio = overrides.drachtio ?? new DrachtioConnection(cfg.sip.drachtio, logger.child({ component: 'drachtio' }));
 
-  const metrics = new Registry();
   const journal = new CallJournal(path.resolve(overrides.baseDir ?? process.cwd(), cfg.sip.journalFile));
   const calls = new CallRecorder(db, callStore, journal, logger.child({ component: 'calls' }));
   const media = new MediaService({
@@ -183,8 +187,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   // Only registers handlers; drachtio-srf sends the routes when the connection comes up.
   sip.install(drachtio.srf);
 
-  // The database built here, not config.current's: database changes apply at restart only.
-  health.register('database', databaseHealthProbe(db, cfg.database));
+  health.register('database', databaseProbe);
   health.register('drachtio', () => drachtio.state.get());
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());

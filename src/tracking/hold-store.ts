@@ -112,6 +112,20 @@ export class HoldStore {
   }
 
   /**
+   * Every pool's active numbers and how many of them are held at `now`, in one pass over the
+   * pool numbers (thousands at most: the /metrics gauges read it at every scrape).
+   */
+  async poolOccupancy(q: Executor, now: number): Promise<{ poolName: string; size: number; held: number }[]> {
+    const rows = (await q(NUMBERS)
+      .select('pool_name')
+      .count({ size: '*' })
+      .select(q.raw('SUM(CASE WHEN hold_until > ? THEN 1 ELSE 0 END) AS held', [now]))
+      .where({ kind: 'pool', active: true })
+      .groupBy('pool_name')) as { pool_name: string; size: number | string; held: number | string | null }[];
+    return rows.map((r) => ({ poolName: r.pool_name, size: Number(r.size), held: Number(r.held ?? 0) }));
+  }
+
+  /**
    * Gives `number` to `visitId` until `until`. The previous holder's hold row is closed: as
    * expired (it had ended), or cut short at `now` when taken over or handed to the same
    * visitor's new visit.

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import { databaseClient, type Database } from '../db/connect.js';
+import type { DatabaseScrape } from '../db/database-scrape.js';
 import { SqliteHotPath } from '../db/sqlite-hot-path.js';
 import { SnippetVisitService } from '../snippet/snippet-visits.js';
 import { TrackingAttributor } from './attributor.js';
@@ -14,10 +15,12 @@ import { NumberAllocator } from './number-allocator.js';
 import { NumberStore } from './number-store.js';
 import { NumberSyncService } from './number-sync.js';
 import { PoolEventStore } from './pool-event-store.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { PoolReportService } from './pool-report.js';
 import { PoolHealthService, VisitDetailsService } from './tracking-views.js';
 import type { TrackingStrategy } from './tracking-strategy.js';
 import { VisitGroupCommit } from './visit-group-commit.js';
+import { VisitMetrics } from './visit-metrics.js';
 import { VisitService, type PreparedVisit } from './visit-service.js';
 import { VisitStore } from './visit-store.js';
 
@@ -28,13 +31,15 @@ export interface TrackingFeatureDeps {
   logger: Logger;
   /** Hold policy and attribution tie-breaks (the product's, or one the simulator compares). */
   strategy: TrackingStrategy;
+  /** GET /metrics: the visit counters go to its registry, the pool series are read through it. */
+  metrics: DatabaseScrape;
 }
 
 /**
  * The number-tracking feature wired together (called by the composition root only): stores,
  * allocation, visits, attribution and the pool reports, all sharing one set of stores.
  */
-export function buildTrackingFeature({ db, config, clock, logger, strategy }: TrackingFeatureDeps) {
+export function buildTrackingFeature({ db, config, clock, logger, strategy, metrics }: TrackingFeatureDeps) {
   const numbers = new NumberStore();
   const holds = new HoldStore();
   const visitStore = new VisitStore();
@@ -51,7 +56,10 @@ export function buildTrackingFeature({ db, config, clock, logger, strategy }: Tr
     ? new PgBulkVisitWriter({ db, holdPolicy: allocator.holdPolicy })
     : new BulkVisitWriter(allocator, new SqliteHotPath(db, VISIT_BATCH_SETUP));
   const groupCommit = new VisitGroupCommit({ db, clock, logger: visitLogger, writer, startOne });
-  const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, groupCommit });
+  const observer = new VisitMetrics(metrics.registry, config);
+  const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, groupCommit, observer });
+  // Registers itself with the scrape: nothing else holds it.
+  new PoolMetrics(metrics, { db, config, clock, holds, poolEvents: events, multiWriter: lockRows });
   const poolReports = new PoolReportService({ db, config, clock, numbers, holds, events, calls });
   return {
     numberSync: new NumberSyncService(db, numbers, clock, logger.child({ component: 'numbers' })),

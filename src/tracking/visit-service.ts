@@ -11,6 +11,7 @@ import type { Allocation, NumberAllocator } from './number-allocator.js';
 import type { NumberStore } from './number-store.js';
 import { selectPool, staticOrNone, type VisitFacts } from './pool-match.js';
 import { classifyVisit, isBotUserAgent, isDirect, type VisitSource } from './visit-source.js';
+import type { VisitObserver } from './visit-metrics.js';
 import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
 
 export interface NewVisitInput {
@@ -68,6 +69,8 @@ export interface VisitServiceDeps {
   visitExpiryMs?: number;
   /** When set, new visits are written in batches by it instead of one transaction each. */
   groupCommit?: NewVisitCommitter;
+  /** Told of each answered visit, ping and release (the /metrics counters). */
+  observer?: VisitObserver;
 }
 
 export const DEFAULT_VISIT_EXPIRY_MS = 24 * 60 * 60_000;
@@ -85,8 +88,11 @@ export class VisitService {
 
   async startVisit(input: NewVisitInput): Promise<ShownNumber> {
     const prepared = this.prepareVisit(input, this.d.clock.now());
-    if (this.d.groupCommit) return this.d.groupCommit.submit(prepared);
-    return this.d.db.transaction((trx) => this.startPrepared(trx, prepared));
+    const shown = this.d.groupCommit
+      ? await this.d.groupCommit.submit(prepared)
+      : await this.d.db.transaction((trx) => this.startPrepared(trx, prepared));
+    this.d.observer?.visitStarted(shown.pool, shown.type);
+    return shown;
   }
 
   /**
@@ -153,7 +159,7 @@ export class VisitService {
   async ping(visitId: string, url?: string): Promise<{ number: string | null; type: ShownNumberType; holdUntil: number | null }> {
     const cfg = this.d.config.current;
     const now = this.d.clock.now();
-    return this.d.db.transaction(async (trx) => {
+    const answer = await this.d.db.transaction(async (trx) => {
       const visit = await this.liveVisit(trx, visitId, now);
       await this.d.visits.recordActivity(trx, visit.id, now, url ?? null);
       const pool = cfg.pools.find((p) => p.name === visit.poolName);
@@ -170,6 +176,8 @@ export class VisitService {
       }
       return { number: shown.number, type: shown.type, holdUntil: shown.holdUntil };
     });
+    this.d.observer?.pinged();
+    return answer;
   }
 
   /** The visitor left: the hold now ends `holdMinutes` from now (they may still call). */
@@ -184,6 +192,7 @@ export class VisitService {
       if (!number || number.holdVisitId !== visit.id || (number.holdUntil ?? 0) <= now) return;
       await this.d.holds.setHoldEnd(trx, number.id, visit.id, this.d.allocator.releasedUntil(pool, number.holdUntil ?? now, now), now);
     });
+    this.d.observer?.released();
   }
 
   async findVisit(visitId: string): Promise<VisitRecord | undefined> {

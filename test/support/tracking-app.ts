@@ -20,7 +20,10 @@ export interface TrackingFixture {
  * on an ephemeral loopback port. `dir`: where the SQLite file goes, for a test that opens it
  * again (a tempDir() made inside a before() hook is removed when that hook ends).
  */
-export async function trackingApp(doc: Record<string, unknown>, opts: { pgUrl?: string; listen?: boolean; clock?: ManualClock; dir?: string } = {}): Promise<TrackingFixture> {
+export async function trackingApp(
+  doc: Record<string, unknown>,
+  opts: { pgUrl?: string; listen?: boolean; clock?: ManualClock; dir?: string; metricsDatabaseBudgetMs?: number } = {},
+): Promise<TrackingFixture> {
   const database = opts.pgUrl
     ? { client: 'pg', connection: opts.pgUrl, pool: { min: 0, max: 10 } }
     : { client: 'sqlite3', filename: path.join(opts.dir ?? tempDir(), 'calltrack.sqlite') };
@@ -32,7 +35,7 @@ export async function trackingApp(doc: Record<string, unknown>, opts: { pgUrl?: 
     database,
   });
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 23, 12, 0, 0));
-  const app = await createApp(cfg, { logger: testLogger(), clock });
+  const app = await createApp(cfg, { logger: testLogger(), clock, metricsDatabaseBudgetMs: opts.metricsDatabaseBudgetMs });
   await migrateToLatest(app.db);
   await app.numberSync.sync(cfg);
   let url = '';
