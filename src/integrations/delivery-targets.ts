@@ -12,6 +12,18 @@ export function webhookTargetName(hook: WebhookConfig): string {
   return (hook.name ?? hook.url).slice(0, 100);
 }
 
+/**
+ * The receivers as /metrics and /healthz name them, by their outbox target: a webhook's name,
+ * `ga4`, and `webhooks[i]` (its place in the config) for an unnamed webhook, whose target is its
+ * URL: a URL may carry a token, and both endpoints are open.
+ */
+export function receiverLabels(cfg: CalltrackConfig): Map<string, string> {
+  const labels = new Map<string, string>();
+  cfg.webhooks.forEach((hook, i) => labels.set(webhookTargetName(hook), hook.name ?? `webhooks[${i}]`));
+  if (cfg.analytics.ga4) labels.set(GA4_TARGET, GA4_TARGET);
+  return labels;
+}
+
 export interface DeliveryOptions {
   timeoutMs: number;
   /** Seconds since the epoch, for the signature (the dispatcher's clock). */

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { ComponentHealth } from '../health.js';
-import { resolveSender } from './delivery-targets.js';
+import { receiverLabels, resolveSender } from './delivery-targets.js';
 import type { OutboxEntry, OutboxStore } from './outbox-store.js';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
 
@@ -35,7 +35,8 @@ const FAILING_AFTER = 5;
 
 interface TargetHealth {
   failuresInARow: number;
-  lastError: string | null;
+  /** HTTP status of the last failure, null when no answer came. */
+  lastStatus: number | null;
 }
 
 /**
@@ -101,10 +102,12 @@ export class OutboxDispatcher {
     if (cfg.webhooks.length === 0 && !cfg.analytics.ga4) return { state: 'disabled', detail: 'no webhooks or GA4 configured' };
     const failing = [...this.targets.entries()].filter(([, h]) => h.failuresInARow >= FAILING_AFTER);
     if (failing.length === 0) return { state: 'up' };
-    return {
-      state: 'down',
-      detail: failing.map(([name, h]) => `${name}: ${h.failuresInARow} failures in a row, last: ${h.lastError ?? '?'}`).join('; '),
-    };
+    // /healthz is open: the receiver's label (never an unnamed webhook's URL) and the status only;
+    // the error text (a redirect's Location, the receiver's body) goes to the log and `webhooks status`.
+    const labels = receiverLabels(cfg);
+    const line = ([target, h]: [string, TargetHealth]) =>
+      `${labels.get(target) ?? 'a receiver no longer configured'}: ${h.failuresInARow} failures in a row, last: ${h.lastStatus === null ? 'no answer' : `HTTP ${h.lastStatus}`}`;
+    return { state: 'down', detail: `${failing.map(line).join('; ')} (details: calltrack webhooks status)` };
   }
 
   private schedule(delayMs: number): void {
@@ -164,7 +167,7 @@ export class OutboxDispatcher {
       ? await sender(entry).catch((err: unknown) => ({ ok: false, status: null, error: errorMessage(err) }))
       : { ok: false, status: null, error: `"${entry.target}" is no longer in the configuration (webhooks / analytics.ga4)` };
     const now = this.clock.now();
-    const health = this.targets.get(entry.target) ?? { failuresInARow: 0, lastError: null };
+    const health = this.targets.get(entry.target) ?? { failuresInARow: 0, lastStatus: null };
     this.targets.set(entry.target, health);
     if (result.ok) {
       await this.store.markDelivered(this.db, entry.id, now, result.status);
@@ -175,7 +178,7 @@ export class OutboxDispatcher {
     }
     const error = result.error ?? 'failed';
     health.failuresInARow += 1;
-    health.lastError = error;
+    health.lastStatus = result.status;
     const deadline = entry.expiresAt ?? entry.createdAt + this.options.retry.giveUpAfterMs;
     const retryAt = sender ? now + retryDelayMs(entry.attempts + 1, this.options.retry) : null;
     const giveUp = retryAt === null || retryAt > deadline;

@@ -3,21 +3,8 @@ import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import type { Database } from '../db/connect.js';
 import type { DatabaseScrape, ScrapeSource } from '../db/database-scrape.js';
-import { webhookTargetName } from './delivery-targets.js';
-import { GA4_TARGET } from './ga4.js';
+import { receiverLabels } from './delivery-targets.js';
 import type { OutboxStore } from './outbox-store.js';
-
-/**
- * The receivers as /metrics labels them, by their outbox target: a webhook's name, `ga4`, and
- * `webhooks[i]` (its place in the config) for an unnamed webhook, whose target is its URL: a URL
- * may carry a token and /metrics is open like /healthz.
- */
-export function receiverLabels(cfg: CalltrackConfig): Map<string, string> {
-  const labels = new Map<string, string>();
-  cfg.webhooks.forEach((hook, i) => labels.set(webhookTargetName(hook), hook.name ?? `webhooks[${i}]`));
-  if (cfg.analytics.ga4) labels.set(GA4_TARGET, GA4_TARGET);
-  return labels;
-}
 
 /**
  * The webhook/GA4 outbox for GET /metrics, read at scrape time (what `calltrack webhooks status`

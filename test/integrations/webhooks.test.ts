@@ -191,7 +191,7 @@ describe('CRM webhooks from the outbox', () => {
       assert.equal(entry?.status, 'failed');
       const health = (await app.health.report()).components.webhooks;
       assert.equal(health?.state, 'down');
-      assert.match(health?.detail ?? '', /crm: \d+ failures in a row, last: HTTP 500/);
+      assert.match(health?.detail ?? '', /^crm: \d+ failures in a row, last: HTTP 500 \(details: calltrack webhooks status\)$/);
 
       const admin = new OutboxAdmin(app.db, new OutboxStore(), app.config, clock, 24 * 3_600_000);
       const status = await admin.status();
@@ -204,6 +204,28 @@ describe('CRM webhooks from the outbox', () => {
       const [after] = await new OutboxStore().listByCall(app.db, call.id);
       assert.equal(after?.status, 'delivered');
       assert.equal((await app.health.report()).components.webhooks?.state, 'up');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('names an unnamed failing webhook by its place in /healthz, never by its URL (it may carry a token)', async () => {
+    const receiver = await new TestReceiver().start();
+    receiver.respond = () => 302;
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    const hookUrl = `${receiver.url}/hooks?token=s3cret-crm-token`;
+    const app = await startApp(tempDir(), receiver.url, clock, { webhooks: [{ url: hookUrl, secret: SECRET }] });
+    try {
+      await app.callEvents.publish('call.completed', makeCall());
+      for (let hour = 0; hour < 6; hour++) {
+        await app.outbox.runOnce();
+        clock.advance(3_600_000);
+      }
+      const health = (await app.health.report()).components.webhooks;
+      assert.equal(health?.state, 'down');
+      assert.equal(health?.detail, 'webhooks[0]: 6 failures in a row, last: HTTP 302 (details: calltrack webhooks status)');
+      const status = await new OutboxAdmin(app.db, new OutboxStore(), app.config, clock, 24 * 3_600_000).status();
+      assert.match(status.undelivered[0]?.lastError ?? '', /redirected to/, 'the whole error is still there for the admin');
     } finally {
       await app.stop();
     }
