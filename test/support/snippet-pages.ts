@@ -1,8 +1,17 @@
+/**
+ * Records the page's uncaught errors and rejections in `window.pageErrors`, in every engine (only
+ * Chromium's and Firefox's drivers report the console; WebKit's WebDriver does not).
+ */
+const ERROR_RECORDER =
+  '<script>window.pageErrors=[];addEventListener("error",function(e){pageErrors.push("error: "+e.message)});' +
+  'addEventListener("unhandledrejection",function(e){pageErrors.push("unhandled rejection: "+e.reason)})</script>';
+
 /** HTML for the test sites: a page with the snippet's install line and the given body. */
 export function sitePage(scriptSrc: string, body: string, scriptAttrs = 'data-ping="1"'): string {
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme fridges</title>',
     '<style>body{font:18px/1.5 sans-serif;margin:24px;color:#222} .calltrack-reveal{margin-left:8px}</style>',
+    ERROR_RECORDER,
     `<script async src="${scriptSrc}" ${scriptAttrs}></script>`,
     `</head><body>${body}</body></html>`,
   ].join('\n');
