@@ -77,3 +77,24 @@ export function unavailableReason(err: unknown): string {
   if (PG_CONNECTION_LOST.test(text)) return 'PostgreSQL connection lost';
   return (err as { name?: unknown }).name === 'KnexTimeoutError' ? 'timed out waiting for a database connection' : 'database error';
 }
+
+/**
+ * PostgreSQL aborted the transaction to let another one go on: a deadlock it broke (40P01) or,
+ * under a stricter isolation than READ COMMITTED, a serialization failure (40001). Nothing of it
+ * was written and the same work may well succeed now: run the whole transaction again.
+ */
+const PG_CONFLICT_CODES = new Map([
+  ['40P01', 'deadlock detected'],
+  ['40001', 'serialization failure'],
+]);
+
+export function isTransactionConflict(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && PG_CONFLICT_CODES.has(code);
+}
+
+/** `PostgreSQL 40P01: deadlock detected`, for the log and the 503 after the last try. */
+export function conflictReason(err: unknown): string {
+  const code = String((err as { code?: unknown }).code);
+  return `PostgreSQL ${code}: ${PG_CONFLICT_CODES.get(code) ?? 'conflict'}`;
+}

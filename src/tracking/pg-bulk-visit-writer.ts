@@ -20,17 +20,25 @@ const GOING_ON_IDS = 'ARRAY(SELECT number_id FROM going_on)';
  * commits on its own (no BEGIN/COMMIT: one round trip to the server instead of four). The rules
  * are those of SQLite's trigger (the comment on VISIT_BATCH_SETUP).
  *
- * Parameters: `rows`, every visit of the batch as a visits row (in the batch's order; those
- * decided in JavaScript carry their number and type, those wanting a pool number carry the type
- * 'dynamic' and no number yet); `wanting`, the visits wanting a pool number as
- * `[visit id, pool, visitor id, may hold, hold until, hold floor, direct]` (the floor a running
- * hold moves to on activity, null when it never moves: activityHoldFloor); the visitors who may
- * hold one (as an array: compared with `= ANY`, the planner looks each up in the index); the pool
- * `events` decided in JavaScript (bots, rate-limited, fallbacks without a pool number).
+ * Parameters: the visitors who may hold a number (as an array, at each of its three uses: compared
+ * with `= ANY` a given array, the planner looks each up in the index; with one it computes, such as
+ * `settled`'s, it read every visit); `rows`, every visit of the batch as a visits row (in the
+ * batch's order; those decided in JavaScript carry their number and type, those wanting a pool
+ * number carry the type 'dynamic' and no number yet); `wanting`, the visits wanting a pool number
+ * as `[visit id, pool, visitor id, may hold, hold until, hold floor, direct]` (the floor a running
+ * hold moves to on activity, null when it never moves: activityHoldFloor); the pool `events`
+ * decided in JavaScript (bots, rate-limited, fallbacks without a pool number).
  *
- * - `held`: the numbers the visitors who may hold one hold now (as HoldStore.heldByVisitor, with
- *   their visit's campaign), locked `FOR UPDATE` (waiting, as heldByVisitor does), so two nodes
- *   going on with or handing over the same hold take turns; `latest` is each visitor's latest.
+ * - `settled`: the visitors who may hold a number that this statement decides for (VisitorLocks):
+ *   `claimed` got their visitor locks without waiting (calltrack_claim_visitors) and read their
+ *   visit rows with a snapshot taken after the locks; `seen` reads them with the statement's
+ *   snapshot. A visitor whose lock another node's transaction holds, or whose visits changed
+ *   between the two (compared by xmin: another node committed for it after this statement began),
+ *   is left out of `wanting`, and its visits go per visit, which waits for the lock and then reads
+ *   afresh. Without this, two nodes seeing a visitor's first tabs at once gave it two numbers.
+ * - `held`: the numbers the settled visitors hold now (as HoldStore.heldByVisitor, with their
+ *   visit's campaign), locked `FOR UPDATE` in id order (waiting, as heldByVisitor does; a number
+ *   can change hands to a visitor settled by another node's batch); `latest` is each visitor's latest.
  * - `going_on`: VisitService.continueVisitor's common case, by its rules: a visitor's first visit
  *   in the batch, holding a number of the same pool, direct or of its held visit's campaign
  *   (isSameCampaign), goes on with that visit: no visit row; the hold ends at the later of its end
@@ -57,15 +65,22 @@ const GOING_ON_IDS = 'ARRAY(SELECT number_id FROM going_on)';
  * the one answered); the others take the per-visit path.
  */
 const BATCH = `
-WITH rows AS (SELECT * FROM json_populate_recordset(NULL::visits, ?::json) WITH ORDINALITY AS r),
+WITH claimed AS MATERIALIZED (SELECT claimed_id, fingerprint FROM calltrack_claim_visitors(?::text[])),
+  seen AS (SELECT visitor_id, string_agg(xmin::text, ',' ORDER BY id) AS fingerprint FROM visits WHERE visitor_id = ANY(?::text[]) GROUP BY visitor_id),
+  settled AS MATERIALIZED (
+    SELECT c.claimed_id AS visitor_id FROM claimed AS c LEFT JOIN seen AS s ON s.visitor_id = c.claimed_id
+    WHERE c.fingerprint IS NOT DISTINCT FROM s.fingerprint),
+  rows AS (SELECT * FROM json_populate_recordset(NULL::visits, ?::json) WITH ORDINALITY AS r),
   wanting AS (
     SELECT w ->> 0 AS visit_id, w ->> 1 AS pool_name, w ->> 2 AS visitor_id, (w ->> 3)::boolean AS may_hold, (w ->> 4)::bigint AS until,
       (w ->> 5)::bigint AS floor, (w ->> 6)::boolean AS direct, ord
-    FROM json_array_elements(?::json) WITH ORDINALITY AS x(w, ord)),
+    FROM json_array_elements(?::json) WITH ORDINALITY AS x(w, ord)
+    WHERE NOT (w ->> 3)::boolean OR w ->> 2 IN (SELECT visitor_id FROM settled)),
   held AS MATERIALIZED (
     SELECT n.id, n.number, n.pool_name, n.hold_visit_id, n.hold_until, v.visitor_id, v.source, v.medium, v.campaign
     FROM tracking_numbers AS n JOIN visits AS v ON v.id = n.hold_visit_id
-    WHERE v.visitor_id = ANY(?::text[]) AND n.hold_until > ? AND n.active
+    WHERE v.visitor_id = ANY(?::text[]) AND v.visitor_id IN (SELECT visitor_id FROM settled) AND n.hold_until > ? AND n.active
+    ORDER BY n.id
     FOR UPDATE OF n),
   latest AS (SELECT DISTINCT ON (visitor_id) * FROM held ORDER BY visitor_id, hold_until DESC, id),
   first_ask AS (
@@ -145,7 +160,8 @@ export interface PgBulkVisitWriterDeps {
  * paid four round trips per batch, and batches run one at a time per node.
  *
  * A visitor who holds a number and cannot go on with its visit in the statement (a new campaign,
- * another pool, asking twice in the batch) and a visit whose pool ran dry come back `undefined`:
+ * another pool, asking twice in the batch), a visitor another node is deciding for at the same
+ * moment (`settled`), and a visit whose pool ran dry come back `undefined`:
  * VisitGroupCommit runs them through the per-visit path after the statement has committed (in
  * one transaction of their own, as on SQLite), so a repeat request sees the number the first one
  * was given.
@@ -170,6 +186,8 @@ export class PgBulkVisitWriter implements VisitBatchWriter {
     });
     const mayHold = [...new Set(wanting.flatMap(([, , visitor, may]) => (may ? [visitor] : [])))];
     const result = await this.d.db.raw<{ rows: BatchAnswer[] }>(BATCH, [
+      mayHold,
+      mayHold,
       JSON.stringify(rows),
       JSON.stringify(wanting),
       mayHold,

@@ -22,6 +22,7 @@ import type { TrackingStrategy } from './tracking-strategy.js';
 import { VisitGroupCommit } from './visit-group-commit.js';
 import { VisitMetrics } from './visit-metrics.js';
 import { VisitService, type PreparedVisit } from './visit-service.js';
+import { VisitorLocks } from './visitor-locks.js';
 import { VisitStore } from './visit-store.js';
 
 export interface TrackingFeatureDeps {
@@ -55,9 +56,17 @@ export function buildTrackingFeature({ db, config, clock, logger, strategy, metr
   const writer = lockRows
     ? new PgBulkVisitWriter({ db, holdPolicy: allocator.holdPolicy })
     : new BulkVisitWriter(allocator, new SqliteHotPath(db, VISIT_BATCH_SETUP));
-  const groupCommit = new VisitGroupCommit({ db, clock, logger: visitLogger, writer, startOne });
+  const groupCommit = new VisitGroupCommit({
+    clock,
+    logger: visitLogger,
+    writer,
+    startOne,
+    transaction: (work) => visits.inTransaction(work),
+    lockVisitors: (trx, batch) => visits.lockVisitors(trx, batch),
+  });
+  const visitorLocks = new VisitorLocks(lockRows);
   const observer = new VisitMetrics(metrics.registry, config);
-  const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, groupCommit, observer });
+  const visits: VisitService = new VisitService({ db, config, clock, logger: visitLogger, visits: visitStore, numbers, holds, allocator, lockRows, visitorLocks, groupCommit, observer });
   // Registers itself with the scrape: nothing else holds it.
   new PoolMetrics(metrics, { db, config, clock, holds, poolEvents: events, multiWriter: lockRows });
   const poolReports = new PoolReportService({ db, config, clock, numbers, holds, events, calls });

@@ -15,8 +15,9 @@ export interface VisitBatchWriter {
   /**
    * The answers in the batch's order; `undefined` for a visit left to the per-visit path
    * (its visitor holds a number it must hand over to a new campaign or keep from another pool,
-   * or asks twice where the statement cannot see its first answer, or its pool ran dry in this
-   * batch), which the group commit then runs in a transaction of its own.
+   * or asks twice where the statement cannot see its first answer, or another calltrack node is
+   * deciding for its visitor at that moment (PostgreSQL), or its pool ran dry in this batch),
+   * which the group commit then runs in a transaction of its own.
    */
   write(batch: PreparedVisit[], now: number): Promise<(ShownNumber | undefined)[]>;
   /** Before the database is destroyed. */

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/connect.js';
 import { isDatabaseUnavailable, unavailableReason } from '../db/database-errors.js';
 import { UnavailableError } from '../errors.js';
 import type { VisitBatchWriter } from './visit-batch.js';
@@ -20,13 +19,16 @@ interface Waiting {
 }
 
 export interface VisitGroupCommitDeps {
-  db: Database;
   clock: Clock;
   logger: Logger;
   /** The batch's write: BulkVisitWriter (SQLite) or PgBulkVisitWriter (PostgreSQL). */
   writer: VisitBatchWriter;
   /** One visit the per-visit way, in its own transaction (VisitService.startPrepared). */
   startOne: (trx: Knex.Transaction, visit: PreparedVisit) => Promise<ShownNumber>;
+  /** A transaction for the per-visit way, run again after a deadlock (VisitService.inTransaction). */
+  transaction: <T>(work: (trx: Knex.Transaction) => Promise<T>) => Promise<T>;
+  /** Before several visits go the per-visit way in one transaction: their visitor locks, in order (VisitService.lockVisitors). */
+  lockVisitors: (trx: Knex.Transaction, visits: PreparedVisit[]) => Promise<void>;
   maxGroup?: number;
 }
 
@@ -48,7 +50,10 @@ export interface VisitGroupCommitDeps {
  * several visits is retried one visit per transaction (same visit ids), so a request that
  * breaks a constraint fails alone. When the database itself cannot write (full disk, read-only
  * or broken file, lock timeout) the whole batch fails at once with 503: retrying would only
- * double every request's wait for the same error.
+ * double every request's wait for the same error. A per-visit transaction that PostgreSQL aborts
+ * for a deadlock or serialization failure is run again from the start (`transaction`, see
+ * transactionRetryingConflicts); a failed batch statement is not: its visits are already retried
+ * one by one.
  */
 export class VisitGroupCommit implements NewVisitCommitter {
   private readonly queue: Waiting[] = [];
@@ -109,7 +114,8 @@ export class VisitGroupCommit implements NewVisitCommitter {
     if (results.length > 0 && pending.length > 1) {
       // The batch committed; its rare per-visit cases share one transaction.
       try {
-        const shown = await this.d.db.transaction(async (trx) => {
+        const shown = await this.d.transaction(async (trx) => {
+          await this.d.lockVisitors(trx, pending.map((w) => w.visit));
           const out: ShownNumber[] = [];
           for (const w of pending) out.push(await this.d.startOne(trx, this.restamp(w.visit)));
           return out;
@@ -123,7 +129,7 @@ export class VisitGroupCommit implements NewVisitCommitter {
     }
     for (const w of pending) {
       try {
-        w.resolve(await this.d.db.transaction((trx) => this.d.startOne(trx, this.restamp(w.visit))));
+        w.resolve(await this.d.transaction((trx) => this.d.startOne(trx, this.restamp(w.visit))));
       } catch (err) {
         w.reject(err);
       }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { CalltrackConfig, PoolConfig } from '../config/schema.js';
+import { transactionRetryingConflicts } from '../db/conflict-retry.js';
 import type { Database } from '../db/connect.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { HoldStore } from './hold-store.js';
@@ -12,6 +13,7 @@ import type { NumberStore } from './number-store.js';
 import { selectPool, staticOrNone, type VisitFacts } from './pool-match.js';
 import { classifyVisit, isBotUserAgent, isDirect, type VisitSource } from './visit-source.js';
 import type { VisitObserver } from './visit-metrics.js';
+import type { VisitorLocks } from './visitor-locks.js';
 import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
 
 export interface NewVisitInput {
@@ -65,6 +67,8 @@ export interface VisitServiceDeps {
   allocator: NumberAllocator;
   /** PostgreSQL: lock the visitor's held number while deciding (see HoldStore). */
   lockRows: boolean;
+  /** PostgreSQL: one transaction at a time decides a visitor's number, across nodes. */
+  visitorLocks: VisitorLocks;
   /** A ping after this long without activity gets 404 and the page starts a new visit. */
   visitExpiryMs?: number;
   /** When set, new visits are written in batches by it instead of one transaction each. */
@@ -90,9 +94,24 @@ export class VisitService {
     const prepared = this.prepareVisit(input, this.d.clock.now());
     const shown = this.d.groupCommit
       ? await this.d.groupCommit.submit(prepared)
-      : await this.d.db.transaction((trx) => this.startPrepared(trx, prepared));
+      : await this.inTransaction((trx) => this.startPrepared(trx, prepared));
     this.d.observer?.visitStarted(shown.pool, shown.type);
     return shown;
+  }
+
+  /** A transaction of this service: run again when PostgreSQL aborted it for a deadlock (see transactionRetryingConflicts). */
+  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return transactionRetryingConflicts(this.d.db, this.d.logger, work);
+  }
+
+  /**
+   * Takes the visitor locks of the visits that may meet a number their visitor holds, all at
+   * once in key order: a transaction running several through startPrepared (the group commit's
+   * per-visit cases) would otherwise take them in arrival order and could deadlock with another
+   * node's doing the same visitors in another order.
+   */
+  async lockVisitors(trx: Knex.Transaction, visits: readonly PreparedVisit[]): Promise<void> {
+    await this.d.visitorLocks.lock(trx, visits.flatMap((p) => (p.pool && p.mayHold ? [p.visit.visitorId] : [])));
   }
 
   /**
@@ -117,6 +136,8 @@ export class VisitService {
     const now = visit.createdAt;
     const visitorId = visit.visitorId;
     if (pool && p.mayHold) {
+      // Before anything is read: what another node committed for the visitor is seen.
+      await this.d.visitorLocks.lock(trx, [visitorId]);
       const continued = await this.continueVisitor(trx, cfg, pool, visit, p.source);
       if (continued) return continued;
     }
@@ -159,7 +180,8 @@ export class VisitService {
   async ping(visitId: string, url?: string): Promise<{ number: string | null; type: ShownNumberType; holdUntil: number | null }> {
     const cfg = this.d.config.current;
     const now = this.d.clock.now();
-    const answer = await this.d.db.transaction(async (trx) => {
+    const answer = await this.inTransaction(async (trx) => {
+      await this.d.visitorLocks.lockVisitorOf(trx, visitId);
       const visit = await this.liveVisit(trx, visitId, now);
       await this.d.visits.recordActivity(trx, visit.id, now, url ?? null);
       const pool = cfg.pools.find((p) => p.name === visit.poolName);
@@ -184,7 +206,8 @@ export class VisitService {
   async release(visitId: string): Promise<void> {
     const cfg = this.d.config.current;
     const now = this.d.clock.now();
-    await this.d.db.transaction(async (trx) => {
+    await this.inTransaction(async (trx) => {
+      await this.d.visitorLocks.lockVisitorOf(trx, visitId);
       const visit = await this.liveVisit(trx, visitId, now);
       const pool = cfg.pools.find((p) => p.name === visit.poolName);
       if (visit.numberType !== 'dynamic' || !visit.number || !pool) return;

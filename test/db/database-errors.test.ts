@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { createDatabase, type Database } from '../../src/db/connect.js';
-import { isDatabaseUnavailable, unavailableReason } from '../../src/db/database-errors.js';
+import { conflictReason, isDatabaseUnavailable, isTransactionConflict, unavailableReason } from '../../src/db/database-errors.js';
 import { startTestPostgres } from '../support/postgres.js';
 
 const pgServer = await startTestPostgres();
@@ -90,5 +90,38 @@ describe('database unavailable or data refused (PostgreSQL errors)', { skip: pgS
     assert.equal((err as { code?: string }).code, '23505');
     assert.equal(isDatabaseUnavailable(err), false);
     assert.equal(isDatabaseUnavailable(await failure(db.raw('SELECT no_such_column FROM t'))), false);
+  });
+
+  it('a deadlock PostgreSQL broke and a serialization failure are conflicts to run again, not an unavailable database', async () => {
+    await db('t').insert([{ id: 101 }, { id: 102 }]);
+    // Two transactions lock the same two rows in opposite orders: PostgreSQL aborts one (40P01).
+    let step!: () => void;
+    const bothLocked = new Promise<void>((r) => (step = r));
+    let locked = 0;
+    const lockThen = (first: number, second: number) =>
+      db.transaction(async (trx) => {
+        await trx('t').where({ id: first }).update({ id: first });
+        if (++locked === 2) step();
+        await bothLocked;
+        await trx('t').where({ id: second }).update({ id: second });
+      });
+    const outcomes = await Promise.allSettled([lockThen(101, 102), lockThen(102, 101)]);
+    const deadlock = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    assert.equal(deadlock.length, 1, 'one of the two was aborted');
+    assert.ok(isTransactionConflict(deadlock[0]) && !isDatabaseUnavailable(deadlock[0]), String(deadlock[0]));
+    assert.equal(conflictReason(deadlock[0]), 'PostgreSQL 40P01: deadlock detected');
+
+    // A row changed by another transaction after a REPEATABLE READ one first read: 40001.
+    const serialization = await failure(
+      db.transaction(async (trx) => {
+        await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        await trx('t').where({ id: 101 }).first();
+        await db('t').where({ id: 101 }).update({ id: 103 });
+        await trx('t').where({ id: 101 }).update({ id: 104 });
+      }),
+    );
+    assert.ok(isTransactionConflict(serialization) && !isDatabaseUnavailable(serialization), String(serialization));
+    assert.equal(conflictReason(serialization), 'PostgreSQL 40001: serialization failure');
+    assert.ok(!isTransactionConflict(new Error('boom')));
   });
 });

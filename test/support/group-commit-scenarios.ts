@@ -212,11 +212,12 @@ export async function readOnlyFailsBatchWith503(f: TrackingFixture, db: GroupCom
 
 export async function constraintBreakFailsAlone(f: TrackingFixture, db: GroupCommitDb): Promise<void> {
   const commit = new VisitGroupCommit({
-    db: f.app.db,
     clock: f.clock,
     logger: testLogger(),
     writer: db.batchWriter(),
     startOne: (trx, p) => f.app.visits.startPrepared(trx, p),
+    transaction: (work) => f.app.visits.inTransaction(work),
+    lockVisitors: (trx, visits) => f.app.visits.lockVisitors(trx, visits),
   });
   const existing = await f.app.visits.startVisit({ url: CPC });
   const prepared = Array.from({ length: 4 }, () => f.app.visits.prepareVisit({ url: CPC }, f.clock.now()));
