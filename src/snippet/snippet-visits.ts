@@ -4,7 +4,8 @@ import type { Database } from '../db/connect.js';
 import type { HoldStore } from '../tracking/hold-store.js';
 import type { PoolEventStore } from '../tracking/pool-event-store.js';
 import { isBotUserAgent } from '../tracking/visit-source.js';
-import { classifyPage, type NewVisitInput, type ShownNumber, type VisitService } from '../tracking/visit-service.js';
+import { classifyPage } from '../tracking/new-visit.js';
+import type { NewVisitInput, ShownNumber, VisitService } from '../tracking/visit-service.js';
 
 export interface PreviewInput {
   url: string;

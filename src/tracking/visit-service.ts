@@ -6,12 +6,14 @@ import type { LiveConfig } from '../config/live-config.js';
 import type { CalltrackConfig, PoolConfig } from '../config/schema.js';
 import { transactionRetryingConflicts } from '../db/conflict-retry.js';
 import type { Database } from '../db/connect.js';
-import { InvalidInputError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { HoldStore } from './hold-store.js';
 import type { Allocation, NumberAllocator } from './number-allocator.js';
+import type { TrackingNumber } from './number-records.js';
 import type { NumberStore } from './number-store.js';
-import { selectPool, staticOrNone, type VisitFacts } from './pool-match.js';
-import { classifyVisit, isBotUserAgent, isDirect, type VisitSource } from './visit-source.js';
+import { classifyPage, newVisitRecord } from './new-visit.js';
+import { staticOrNone, type VisitFacts } from './pool-match.js';
+import { isBotUserAgent, isDirect, type VisitSource } from './visit-source.js';
 import type { VisitObserver } from './visit-metrics.js';
 import type { VisitorLocks } from './visitor-locks.js';
 import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
@@ -189,7 +191,7 @@ export class VisitService {
         return { number: visit.number, type: visit.numberType, holdUntil: null };
       }
       const current = await this.d.holds.findLocked(trx, visit.number, this.d.lockRows);
-      const regained = current ? await this.d.allocator.regain(trx, pool, current, visit.id, now) : null;
+      const regained = current ? ((await this.visitorStillHolds(trx, pool, current, visit, now)) ?? (await this.d.allocator.regain(trx, pool, current, visit.id, now))) : null;
       // The number went to someone else while the page slept: the page shows a new one.
       const shown = regained ?? (await this.d.allocator.allocate(trx, pool, visit.id, now));
       if (shown.number !== visit.number || shown.type !== visit.numberType) {
@@ -200,6 +202,23 @@ export class VisitService {
     });
     this.d.observer?.pinged();
     return answer;
+  }
+
+  /**
+   * A tab still open on an older visit of a visitor whose number a newer visit took over (a new
+   * ad click in another tab, continueVisitor's hand-over): the page keeps showing the visitor's
+   * number and its activity keeps that hold alive, which stays the newer visit's (the last touch,
+   * as a call from either tab is the same visitor's). Otherwise the old tab would take a second
+   * number for the same person, and a call read from it would go to the campaign it replaced.
+   */
+  private async visitorStillHolds(trx: Knex.Transaction, pool: PoolConfig, number: TrackingNumber, visit: VisitRecord, now: number): Promise<Allocation | null> {
+    const holder = number.holdVisitId;
+    if (holder === null || holder === visit.id || number.holdUntil === null || number.holdUntil <= now) return null;
+    if (this.d.allocator.holdPolicy.kind === 'fixed') return null;
+    if ((await this.d.visits.findById(trx, holder))?.visitorId !== visit.visitorId) return null;
+    const until = this.d.allocator.extendedUntil(pool, number.holdUntil, now);
+    await this.d.holds.setHoldEnd(trx, number.id, holder, until);
+    return { type: 'dynamic', number: number.number, holdUntil: until };
   }
 
   /** The visitor left: the hold now ends `holdMinutes` from now (they may still call). */
@@ -232,70 +251,7 @@ export class VisitService {
   }
 }
 
-/**
- * Where a page view came from and which pool it maps to: the one rule for new visits and for
- * the snippet's preview, so a preview never names a pool the visit would not get.
- */
-export function classifyPage(
-  pools: readonly PoolConfig[],
-  page: { url: string; referrer?: string | undefined; region?: string | undefined },
-  urlField: 'body.url' | 'query.url',
-): { source: VisitSource; facts: VisitFacts; pool: PoolConfig | undefined } {
-  const source = classifyVisit(parseLandingUrl(page.url, urlField), page.referrer);
-  const facts: VisitFacts = { host: source.siteHost, path: source.path, ...pick(source), region: page.region?.trim() || null };
-  return { source, facts, pool: selectPool(pools, facts) };
-}
-
-function parseLandingUrl(raw: string, field: string): URL {
-  try {
-    const u = new URL(raw);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
-  } catch {
-    // reported below
-  }
-  throw new InvalidInputError(`${field}: expected the absolute http(s) URL of the page (location.href)`, { field });
-}
-
-function pick(s: VisitSource) {
-  return { source: s.source, medium: s.medium, campaign: s.campaign, term: s.term };
-}
-
 function isSameCampaign(previous: VisitRecord, next: VisitSource): boolean {
   if (isDirect(next)) return true;
   return previous.source === next.source && previous.medium === next.medium && previous.campaign === next.campaign;
-}
-
-function newVisitRecord(id: string, visitorId: string, input: NewVisitInput, s: VisitSource, facts: VisitFacts, isBot: boolean, now: number): VisitRecord {
-  return {
-    id,
-    visitorId,
-    siteHost: s.siteHost,
-    landingUrl: input.url,
-    referrer: input.referrer || null,
-    utmSource: s.utmSource,
-    utmMedium: s.utmMedium,
-    utmCampaign: s.utmCampaign,
-    utmTerm: s.utmTerm,
-    utmContent: s.utmContent,
-    gclid: s.gclid,
-    yclid: s.yclid,
-    fbclid: s.fbclid,
-    source: s.source,
-    medium: s.medium,
-    campaign: s.campaign,
-    term: s.term,
-    content: s.content,
-    gaClientId: input.gaClientId ?? null,
-    ymClientId: input.ymClientId ?? null,
-    userAgent: input.userAgent ?? null,
-    ip: input.ip ?? null,
-    region: facts.region,
-    isBot,
-    poolName: null,
-    number: null,
-    numberType: 'none',
-    pagesSeen: 1,
-    createdAt: now,
-    lastSeenAt: now,
-  };
 }

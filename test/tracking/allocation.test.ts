@@ -64,6 +64,16 @@ describe('allocating pool numbers to visits (SQLite, virtual clock)', () => {
     const clicked = await visit({ visitorId: 'visitor-1', url: 'https://shop.example.com/?gclid=abc' });
     assert.notEqual(clicked.visitId, first.visitId, 'a new ad click is a new visit');
     assert.equal(clicked.number, first.number, 'but the visitor keeps the number');
+
+    // The first tab is still open: its ping shows the visitor's number, held by the new visit.
+    f.clock.advance(10 * MINUTE);
+    const oldTab = await f.app.visits.ping(first.visitId, 'https://shop.example.com/delivery');
+    assert.deepEqual([oldTab.number, oldTab.holdUntil], [first.number, f.clock.now() + 15 * MINUTE], 'one number per visitor, hold kept alive');
+    const call = await f.app.attributor.explain({ trackingNumber: first.number ?? '', callerNumber: null, at: f.clock.now() });
+    assert.equal(call?.visitId, clicked.visitId, 'a call on it is the new ad click\'s');
+    assert.deepEqual((await visitsTable.pages(f.app.db, first.visitId)).map((p) => p.url).at(-1), 'https://shop.example.com/delivery');
+    await f.app.visits.release(first.visitId);
+    assert.equal((await f.app.visits.ping(clicked.visitId)).number, first.number, 'closing the old tab leaves the new one its hold');
   });
 
   it('pings extend the hold; without activity the number frees holdMinutes later', async () => {
