@@ -66,6 +66,37 @@ describe('GET /metrics: pools and visits', () => {
     assert.equal(later.value('calltrack_pool_numbers', ads), 2);
   });
 
+  it('counts HTTP responses by route pattern and status, unknown paths as one series', async () => {
+    const before = await scrape(f);
+    const visits201 = { route: '/v1/visits', code: '201' };
+    const count = (s: Scrape, labels: Record<string, string>) => s.value('calltrack_http_responses_total', labels) ?? 0;
+    await visit(f, 'visitor-http');
+    const bad = await fetch(`${f.url}/v1/visits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url": 5}' });
+    assert.equal(bad.status, 400);
+    for (const path of ['/wp-login.php', '/.env']) assert.equal((await fetch(`${f.url}${path}`)).status, 404);
+    assert.equal((await fetch(`${f.url}/v1/visits/no-such-visit/ping`, { method: 'POST' })).status, 404);
+    // A database that cannot write: the page is refused (503) and keeps its own number.
+    await f.app.db.raw('PRAGMA query_only = ON');
+    try {
+      const refused = await fetch(`${f.url}/v1/visits`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${SITE}/?utm_source=google&utm_medium=cpc`, visitorId: 'visitor-refused' }),
+      });
+      assert.equal(refused.status, 503);
+    } finally {
+      await f.app.db.raw('PRAGMA query_only = OFF');
+    }
+    const s = await scrape(f);
+    assert.equal(count(s, visits201) - count(before, visits201), 1);
+    assert.equal(count(s, { route: '/v1/visits', code: '503' }), 1, 'the refused visit is counted');
+    assert.equal(count(s, { route: '/v1/visits', code: '400' }) - count(before, { route: '/v1/visits', code: '400' }), 1);
+    assert.equal(count(s, { route: 'unmatched', code: '404' }) - count(before, { route: 'unmatched', code: '404' }), 2);
+    assert.equal(count(s, { route: '/v1/visits/:id/ping', code: '404' }), 1);
+    const labelValues = s.samples.flatMap((x) => Object.values(x.labels));
+    assert.ok(!labelValues.some((v) => /wp-login|\.env|no-such-visit/.test(v)), 'no URL becomes a label');
+  });
+
   it('counts pings and releases', async () => {
     const before = await scrape(f);
     const { visitId } = await visit(f, 'visitor-9');
