@@ -1,3 +1,5 @@
+import { Gauge, type Registry } from 'prom-client';
+
 export type ComponentState = 'up' | 'down' | 'connecting' | 'disabled';
 
 export interface ComponentHealth {
@@ -17,27 +19,58 @@ export interface HealthReport {
   components: Record<string, ComponentHealth>;
 }
 
-/** Components (database, drachtio, FreeSWITCH) register a probe; /healthz reads them all. */
+/**
+ * Components (database, drachtio, FreeSWITCH) register a probe; /healthz reads them all. Given a
+ * metrics registry, /metrics gets `calltrack_component_up{component}` too (1 up, 0 down or still
+ * connecting, no series when disabled), so Prometheus can alert on a lost drachtio-server (no
+ * calls arrive) or FreeSWITCH (calls go unrecorded). A probe registered with `metric: false` is
+ * left out: the database's is a query, which /metrics runs once, within its time limit
+ * (`calltrack_database_up`, DatabaseScrape), where a hung database cannot hang the scrape.
+ */
 export class HealthRegistry {
   private readonly probes = new Map<string, HealthProbe>();
+  private readonly inMetrics = new Set<string>();
 
-  register(name: string, probe: HealthProbe): void {
+  constructor(metrics?: Registry) {
+    if (!metrics) return;
+    const names = this.inMetrics;
+    const check = (name: string) => this.check(name);
+    new Gauge({
+      name: 'calltrack_component_up',
+      help: 'Whether a component /healthz reports (drachtio, freeswitch, webhooks) is up: 1 up, 0 down or connecting; absent when disabled',
+      labelNames: ['component'],
+      registers: [metrics],
+      async collect() {
+        this.reset();
+        for (const name of names) {
+          const health = await check(name);
+          if (health.state !== 'disabled') this.set({ component: name }, health.state === 'up' ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  register(name: string, probe: HealthProbe, opts: { metric?: boolean } = {}): void {
     this.probes.set(name, probe);
+    if (opts.metric ?? true) this.inMetrics.add(name);
   }
 
   async report(): Promise<HealthReport> {
     const components: Record<string, ComponentHealth> = {};
-    for (const [name, probe] of this.probes) {
-      try {
-        components[name] = await probe();
-      } catch (err) {
-        components[name] = { state: 'down', detail: err instanceof Error ? err.message : String(err) };
-      }
-    }
+    for (const name of this.probes.keys()) components[name] = await this.check(name);
     const all = Object.values(components);
     const criticalDown = all.some((c) => c.critical && c.state !== 'up');
     const anyDown = all.some((c) => c.state === 'down' || c.state === 'connecting');
     return { status: criticalDown ? 'down' : anyDown ? 'degraded' : 'ok', components };
+  }
+
+  private async check(name: string): Promise<ComponentHealth> {
+    try {
+      const probe = this.probes.get(name);
+      return probe ? await probe() : { state: 'disabled', detail: 'no such component' };
+    } catch (err) {
+      return { state: 'down', detail: err instanceof Error ? err.message : String(err) };
+    }
   }
 }
 

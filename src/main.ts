@@ -132,11 +132,11 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   const clock = overrides.clock ?? systemClock;
   const config = new LiveConfig(cfg);
   const db = overrides.db ?? createDatabase(cfg.database, overrides.baseDir);
-  const health = new HealthRegistry();
   // The database built here, not config.current's: database changes apply at restart only.
   const databaseProbe = databaseHealthProbe(db, cfg.database);
   // GET /metrics: in-process counters, and series read from the database at scrape time (database-scrape.ts).
   const metrics = new Registry();
+  const health = new HealthRegistry(metrics);
   const scrape = new DatabaseScrape(metrics, { probe: databaseProbe, logger: logger.child({ component: 'metrics' }), budgetMs: overrides.metricsDatabaseBudgetMs });
 
   const tracking = buildTrackingFeature({ db, config, clock, logger, metrics: scrape, strategy: overrides.strategy ?? PRODUCT_STRATEGY });
@@ -187,7 +187,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   // Only registers handlers; drachtio-srf sends the routes when the connection comes up.
   sip.install(drachtio.srf);
 
-  health.register('database', databaseProbe);
+  health.register('database', databaseProbe, { metric: false });
   health.register('drachtio', () => drachtio.state.get());
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());

@@ -81,6 +81,7 @@ describe('who may call, and which numbers', () => {
     assert.match(String(res.headers['content-type']), /^text\/plain/);
     assert.match(res.body, /# TYPE calltrack_calls_total counter/);
     assert.match(res.body, /calltrack_calls_total\{status="busy"\} [1-9]/);
+    assert.match(res.body, /^calltrack_component_up\{component="drachtio"\} 1$/m, 'connected to the (fake) drachtio-server');
   });
 });
 

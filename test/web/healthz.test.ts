@@ -6,6 +6,7 @@ import { createDatabase } from '../../src/db/connect.js';
 import { createApp } from '../../src/main.js';
 import { makeConfig, sampleConfigDoc } from '../support/config.js';
 import { testLogger } from '../support/logger.js';
+import { Scrape } from '../support/prometheus-text.js';
 import { tempDir } from '../support/temp.js';
 
 type Health = { status: string; version: string; components: Record<string, { state: string; critical?: boolean; detail?: string }> };
@@ -26,6 +27,15 @@ describe('GET /healthz over HTTP', () => {
       assert.ok(body.components.drachtio, 'drachtio state is shown');
       assert.ok(body.components.freeswitch, 'FreeSWITCH state is shown');
       assert.match(body.version, /^\d+\.\d+\.\d+/);
+
+      // /metrics says the same per component, for alerting; the database has its own gauge.
+      const metrics = new Scrape(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      for (const [component, health] of Object.entries(body.components)) {
+        const up = metrics.value('calltrack_component_up', { component });
+        if (component === 'database' || health.state === 'disabled') assert.equal(up, undefined, component);
+        else assert.equal(up, health.state === 'up' ? 1 : 0, component);
+      }
+      assert.equal(metrics.value('calltrack_component_up', { component: 'drachtio' }), 0, 'no drachtio-server here');
     } finally {
       await app.stop();
     }
