@@ -33,8 +33,8 @@ export class HealthRegistry {
 
   constructor(metrics?: Registry) {
     if (!metrics) return;
+    const probes = this.probes;
     const names = this.inMetrics;
-    const check = (name: string) => this.check(name);
     new Gauge({
       name: 'calltrack_component_up',
       help: 'Whether a component /healthz reports (drachtio, freeswitch, webhooks) is up: 1 up, 0 down or connecting; absent when disabled',
@@ -42,8 +42,9 @@ export class HealthRegistry {
       registers: [metrics],
       async collect() {
         this.reset();
-        for (const name of names) {
-          const health = await check(name);
+        for (const [name, probe] of probes) {
+          if (!names.has(name)) continue;
+          const health = await check(probe);
           if (health.state !== 'disabled') this.set({ component: name }, health.state === 'up' ? 1 : 0);
         }
       },
@@ -57,20 +58,20 @@ export class HealthRegistry {
 
   async report(): Promise<HealthReport> {
     const components: Record<string, ComponentHealth> = {};
-    for (const name of this.probes.keys()) components[name] = await this.check(name);
+    for (const [name, probe] of this.probes) components[name] = await check(probe);
     const all = Object.values(components);
     const criticalDown = all.some((c) => c.critical && c.state !== 'up');
     const anyDown = all.some((c) => c.state === 'down' || c.state === 'connecting');
     return { status: criticalDown ? 'down' : anyDown ? 'degraded' : 'ok', components };
   }
+}
 
-  private async check(name: string): Promise<ComponentHealth> {
-    try {
-      const probe = this.probes.get(name);
-      return probe ? await probe() : { state: 'disabled', detail: 'no such component' };
-    } catch (err) {
-      return { state: 'down', detail: err instanceof Error ? err.message : String(err) };
-    }
+/** A probe that throws reports its component down with the reason. */
+async function check(probe: HealthProbe): Promise<ComponentHealth> {
+  try {
+    return await probe();
+  } catch (err) {
+    return { state: 'down', detail: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -113,7 +113,7 @@ export class HoldStore {
 
   /**
    * Every pool's active numbers and how many of them are held at `now`, in one pass over the
-   * pool numbers (thousands at most: the /metrics gauges read it at every scrape).
+   * pool numbers (thousands at most: the /metrics gauges read it at every scrape; `pools status`).
    */
   async poolOccupancy(q: Executor, now: number): Promise<{ poolName: string; size: number; held: number }[]> {
     const rows = (await q(NUMBERS)

@@ -83,13 +83,13 @@ export class PoolReportService {
 
   async poolStatus(): Promise<PoolStatus[]> {
     const now = this.d.clock.now();
-    const all = await this.d.numbers.listAll(this.d.db);
+    const occupancy = await this.d.holds.poolOccupancy(this.d.db, now);
     const out: PoolStatus[] = [];
     // Windows end just after `now` (times are whole ms): a hold that starts at this very instant
     // is held now and must count in the peaks that `heldNow` is compared with.
     const end = now + 1;
     for (const pool of this.d.config.current.pools) {
-      const size = all.filter((n) => n.kind === 'pool' && n.active && n.poolName === pool.name).length;
+      const { size, held } = occupancy.find((o) => o.poolName === pool.name) ?? { size: 0, held: 0 };
       const holds = await this.d.holds.holdsOverlapping(this.d.db, pool.name, now - 7 * DAY, end);
       const day = await this.d.events.countByKind(this.d.db, pool.name, now - DAY);
       const week = await this.d.events.countByKind(this.d.db, pool.name, now - 7 * DAY);
@@ -109,7 +109,7 @@ export class PoolReportService {
       out.push({
         pool: pool.name,
         size,
-        heldNow: await this.d.holds.countHeld(this.d.db, pool.name, now),
+        heldNow: held,
         peakHeld24h: peakConcurrent(holds, now - DAY, end),
         peakHeld7d: peak7d,
         exhaustions24h: day.exhausted,

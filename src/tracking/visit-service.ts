@@ -191,7 +191,7 @@ export class VisitService {
         return { number: visit.number, type: visit.numberType, holdUntil: null };
       }
       const current = await this.d.holds.findLocked(trx, visit.number, this.d.lockRows);
-      const regained = current ? ((await this.visitorStillHolds(trx, pool, current, visit, now)) ?? (await this.d.allocator.regain(trx, pool, current, visit.id, now))) : null;
+      const regained = current ? ((await this.d.allocator.regain(trx, pool, current, visit.id, now)) ?? (await this.visitorStillHolds(trx, pool, current, visit, now))) : null;
       // The number went to someone else while the page slept: the page shows a new one.
       const shown = regained ?? (await this.d.allocator.allocate(trx, pool, visit.id, now));
       if (shown.number !== visit.number || shown.type !== visit.numberType) {
@@ -210,11 +210,11 @@ export class VisitService {
    * number and its activity keeps that hold alive, which stays the newer visit's (the last touch,
    * as a call from either tab is the same visitor's). Otherwise the old tab would take a second
    * number for the same person, and a call read from it would go to the campaign it replaced.
+   * Asked only when `regain` could not take the number back (a fixed hold always can).
    */
   private async visitorStillHolds(trx: Knex.Transaction, pool: PoolConfig, number: TrackingNumber, visit: VisitRecord, now: number): Promise<Allocation | null> {
     const holder = number.holdVisitId;
-    if (holder === null || holder === visit.id || number.holdUntil === null || number.holdUntil <= now) return null;
-    if (this.d.allocator.holdPolicy.kind === 'fixed') return null;
+    if (holder === null || number.holdUntil === null || number.holdUntil <= now) return null;
     if ((await this.d.visits.findById(trx, holder))?.visitorId !== visit.visitorId) return null;
     const until = this.d.allocator.extendedUntil(pool, number.holdUntil, now);
     await this.d.holds.setHoldEnd(trx, number.id, holder, until);

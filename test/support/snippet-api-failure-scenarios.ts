@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { attributeOf, textOf, type BrowserEngine, type EngineName } from './page-driver.js';
 import { ApiProxy } from './site-server.js';
-import { sitePage } from './snippet-pages.js';
+import { REVEAL_AND_OPEN_POOLS, sitePage } from './snippet-pages.js';
 import { snippetStack, type SnippetStack } from './snippet-stack.js';
-import { pool } from './tracking-app.js';
 
 const PLAIN_BODY = `
 <h1>Acme</h1>
@@ -33,10 +32,7 @@ export function apiFailureScenarios(engineName: EngineName, engine: () => Browse
     before(async () => {
       stack = await snippetStack(
         {
-          pools: [
-            pool('hidden', 1, 3, { fallbackNumber: '+74950009901', reveal: 'click', siteNumbers: ['+7 (495) 222-33-44'], match: { path: ['/hidden/*'] } }),
-            pool('open', 11, 3, { fallbackNumber: '+74950009902', siteNumbers: ['+7 (495) 123-45-67'] }),
-          ],
+          pools: REVEAL_AND_OPEN_POOLS,
         },
         (path) => {
           // Through the proxy: the snippet's API base is the proxy, which plays a broken server.

@@ -1,3 +1,5 @@
+import { pool } from './tracking-app.js';
+
 /**
  * Records the page's uncaught errors and rejections in `window.pageErrors`, in every engine (only
  * Chromium's and Firefox's drivers report the console; WebKit's WebDriver does not).
@@ -58,3 +60,12 @@ export const US_BODY = `
 <p id="u1">+1 415-555-0100</p>
 <p id="u2">(415) 555 0100</p>
 <p><a id="utel" href="tel:+14155550100">415.555.0100</a></p>`;
+
+/**
+ * The pools of the reveal and API-failure scenarios: pages under /hidden/ show numbers only on a
+ * click ("show number"), every other page at once.
+ */
+export const REVEAL_AND_OPEN_POOLS = [
+  pool('hidden', 1, 3, { fallbackNumber: '+74950009901', reveal: 'click', siteNumbers: ['+7 (495) 222-33-44'], match: { path: ['/hidden/*'] } }),
+  pool('open', 11, 3, { fallbackNumber: '+74950009902', siteNumbers: ['+7 (495) 123-45-67'] }),
+];

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { apiFailureScenarios } from './snippet-api-failure-scenarios.js';
 import { attributeOf, launchEngine, textOf, waitInPage, type BrowserEngine, type EngineName, type PageDriver } from './page-driver.js';
 import type { PageDocument } from './page-globals.js';
-import { SECOND_BODY, SHOP_BODY, sitePage, US_BODY } from './snippet-pages.js';
+import { REVEAL_AND_OPEN_POOLS, SECOND_BODY, SHOP_BODY, sitePage, US_BODY } from './snippet-pages.js';
 import { snippetStack, type SnippetStack } from './snippet-stack.js';
 import { pool } from './tracking-app.js';
 
@@ -172,10 +172,7 @@ export function snippetScenarios(engineName: EngineName): void {
     before(async () => {
       stack = await snippetStack(
         {
-          pools: [
-            pool('hidden', 1, 3, { fallbackNumber: '+74950009901', reveal: 'click', siteNumbers: ['+7 (495) 222-33-44'], match: { path: ['/hidden/*'] } }),
-            pool('open', 11, 3, { fallbackNumber: '+74950009902', siteNumbers: ['+7 (495) 123-45-67'] }),
-          ],
+          pools: REVEAL_AND_OPEN_POOLS,
         },
         (path, urls) => (path.startsWith('/hidden/') ? sitePage(`${urls.api}/snippet.js`, HIDDEN_BODY) : undefined),
       );

@@ -51,6 +51,15 @@ export async function trackingApp(
   };
 }
 
+/**
+ * Two calltrack nodes on one PostgreSQL database and one clock, as two servers behind one
+ * balancer. The caller closes both.
+ */
+export async function twoNodes(doc: Record<string, unknown>, pgUrl: string, opts: { listen?: boolean } = {}): Promise<TrackingFixture[]> {
+  const first = await trackingApp(doc, { pgUrl, ...opts });
+  return [first, await trackingApp(doc, { pgUrl, ...opts, clock: first.clock })];
+}
+
 /** Pool `name` with numbers +7495000{first}..{first+size-1}. */
 export function pool(name: string, first: number, size: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -7,7 +7,7 @@ import * as scenario from '../support/group-commit-scenarios.js';
 import { CPC, GROUP_COMMIT_DOC, StatementLog, type GroupCommitDb } from '../support/group-commit-scenarios.js';
 import { assertHoldsConsistent } from '../support/parallel-visits.js';
 import { startTestPostgres } from '../support/postgres.js';
-import { MINUTE, trackingApp, type TrackingFixture } from '../support/tracking-app.js';
+import { MINUTE, trackingApp, twoNodes, type TrackingFixture } from '../support/tracking-app.js';
 
 const pgServer = await startTestPostgres();
 after(() => pgServer.stop());
@@ -70,9 +70,7 @@ describe('group commit of new visits (PostgreSQL)', { skip: pgServer.skipReason 
 describe('group commit on PostgreSQL: two calltrack nodes, one database', { skip: pgServer.skipReason }, () => {
   let nodes: TrackingFixture[] = [];
   before(async () => {
-    const pgUrl = await pgServer.createDatabase();
-    const first = await trackingApp(GROUP_COMMIT_DOC, { pgUrl });
-    nodes = [first, await trackingApp(GROUP_COMMIT_DOC, { pgUrl, clock: first.clock })];
+    nodes = await twoNodes(GROUP_COMMIT_DOC, await pgServer.createDatabase());
   });
   after(async () => {
     for (const n of nodes) await n.close();

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { assertHoldsConsistent, type ShownVisit } from '../support/parallel-visits.js';
 import { startTestPostgres } from '../support/postgres.js';
-import { MINUTE, pool, trackingApp, type TrackingFixture } from '../support/tracking-app.js';
+import { MINUTE, pool, trackingApp, twoNodes, type TrackingFixture } from '../support/tracking-app.js';
 
 const pgServer = await startTestPostgres();
 after(() => pgServer.stop());
@@ -58,8 +58,7 @@ describe('PostgreSQL: two calltrack nodes serving the same visitors at once', { 
   let pgUrl = '';
   before(async () => {
     pgUrl = await pgServer.createDatabase();
-    const first = await trackingApp(DOC, { pgUrl, listen: true });
-    nodes = [first, await trackingApp(DOC, { pgUrl, listen: true, clock: first.clock })];
+    nodes = await twoNodes(DOC, pgUrl, { listen: true });
   });
   after(async () => {
     for (const n of nodes) await n.close();

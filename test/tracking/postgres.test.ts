@@ -4,7 +4,7 @@ import { CallStore } from '../../src/calls/call-store.js';
 import { callFrom } from '../support/calls.js';
 import { assertExactlyOnePerNumber, assertHoldsConsistent, fireParallelVisits } from '../support/parallel-visits.js';
 import { startTestPostgres } from '../support/postgres.js';
-import { MINUTE, pool, trackingApp, type TrackingFixture } from '../support/tracking-app.js';
+import { MINUTE, pool, trackingApp, twoNodes, type TrackingFixture } from '../support/tracking-app.js';
 
 const pgServer = await startTestPostgres();
 after(() => pgServer.stop());
@@ -73,10 +73,7 @@ describe('tracking on PostgreSQL: stores, allocation and attribution', { skip: p
 describe('parallel allocation on PostgreSQL: two calltrack nodes, one database', { skip: pgServer.skipReason }, () => {
   let nodes: TrackingFixture[] = [];
   before(async () => {
-    const pgUrl = await pgServer.createDatabase();
-    const first = await trackingApp(DOC, { pgUrl, listen: true });
-    // The second node shares the database and the clock, as two servers behind one balancer.
-    nodes = [first, await trackingApp(DOC, { pgUrl, listen: true, clock: first.clock })];
+    nodes = await twoNodes(DOC, await pgServer.createDatabase(), { listen: true });
   });
   after(async () => {
     for (const n of nodes) await n.close();

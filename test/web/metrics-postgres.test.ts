@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestPostgres } from '../support/postgres.js';
 import { Scrape } from '../support/prometheus-text.js';
-import { pool, trackingApp, type TrackingFixture } from '../support/tracking-app.js';
+import { pool, twoNodes, type TrackingFixture } from '../support/tracking-app.js';
 
 const pgServer = await startTestPostgres();
 after(() => pgServer.stop());
@@ -16,9 +16,7 @@ const DOC = { pools: [pool('ads', 1, 2, { fallbackNumber: '+74950009901' })] };
 describe('GET /metrics on PostgreSQL: two nodes, one database', { skip: pgServer.skipReason }, () => {
   let nodes: TrackingFixture[] = [];
   before(async () => {
-    const pgUrl = await pgServer.createDatabase();
-    const first = await trackingApp(DOC, { pgUrl, listen: true });
-    nodes = [first, await trackingApp(DOC, { pgUrl, listen: true, clock: first.clock })];
+    nodes = await twoNodes(DOC, await pgServer.createDatabase(), { listen: true });
   });
   after(() => Promise.all(nodes.map((n) => n.close())));
 
