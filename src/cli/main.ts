@@ -10,6 +10,7 @@ import { recordingsCommand } from './commands/recordings.js';
 import { reportSourcesCommand } from './commands/report-sources.js';
 import { serveCommand } from './commands/serve.js';
 import { numbersListCommand, poolsCommand } from './commands/tracking-reports.js';
+import { visitsCommand } from './commands/visits.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { handleCliError } from './handle-error.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(poolsCommand());
   program.addCommand(attributeCommand());
   program.addCommand(recordingsCommand());
+  program.addCommand(visitsCommand());
   program.addCommand(callsCommand());
   program.addCommand(new Command('export').description('export calls (CSV, Yandex Metrica, Google Ads)').addCommand(exportCallsCommand()));
   program.addCommand(new Command('report').description('reports on calls').addCommand(reportSourcesCommand()));

@@ -15,6 +15,12 @@ import { checkCrossReferences } from './cross-checks.js';
 import { checkSnippetNumbers } from './snippet-checks.js';
 
 /**
+ * The shortest visit retention allowed: `pools status` and the pool-size advisor read the last 7
+ * days of holds, which are deleted with their visits.
+ */
+export const MIN_VISIT_RETENTION_DAYS = 8;
+
+/**
  * The one configuration schema. Every object is strict: a misspelt key is an error, never
  * silently ignored. Sections that are left out take the defaults documented in
  * config/calltrack.example.yaml. Phone-number fields depend on `tracking.defaultCountry`,
@@ -157,6 +163,13 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     // is rarely reused that soon (bench/attribution, BENCHMARKS.md: 95.5% accuracy at 10 min,
     // 100% at 60 min on the same pool).
     graceMinutes: z.number().int().min(0).max(1440).default(60),
+    // No default: how long visitor data (IP address, user agent) may be kept is the operator's
+    // decision; unset, `calltrack visits prune` needs --days.
+    visitRetentionDays: z
+      .number()
+      .int()
+      .min(MIN_VISIT_RETENTION_DAYS, `must be at least ${MIN_VISIT_RETENTION_DAYS}: pools status and the pool-size advisor read the last 7 days of holds`)
+      .optional(),
   });
 
   const source = z.strictObject({

@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { systemClock } from '../../clock.js';
+import { MIN_VISIT_RETENTION_DAYS } from '../../config/schema.js';
+import { createDatabase } from '../../db/connect.js';
+import { InvalidInputError } from '../../errors.js';
+import { VisitRetention } from '../../tracking/visit-retention.js';
+import { loadCliContext, print, printJson } from '../context.js';
+
+function retentionDays(option: string | undefined, configured: number | undefined): number {
+  if (option === undefined) {
+    if (configured !== undefined) return configured;
+    throw new InvalidInputError('no retention period: set tracking.visitRetentionDays in the configuration, or pass --days N');
+  }
+  const days = Number(option);
+  if (!Number.isInteger(days) || days < MIN_VISIT_RETENTION_DAYS) {
+    throw new InvalidInputError(
+      `--days: expected a whole number of days, at least ${MIN_VISIT_RETENTION_DAYS} (pools status and the pool-size advisor read the last 7 days of holds), got "${option}"`,
+    );
+  }
+  return days;
+}
+
+function pruneCommand(): Command {
+  return new Command('prune')
+    .description('delete visits older than tracking.visitRetentionDays that no call refers to; erase IP address and user agent of the rest')
+    .option('--days <n>', 'override tracking.visitRetentionDays for this run')
+    .option('--dry-run', 'only count what would be deleted or erased')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { days?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const ctx = loadCliContext(cmd);
+      const days = retentionDays(opts.days, ctx.config.tracking.visitRetentionDays);
+      const db = createDatabase(ctx.config.database);
+      try {
+        const report = await new VisitRetention({ db, clock: systemClock, logger: ctx.logger }).prune(days, { dryRun: opts.dryRun === true });
+        if (opts.json) return printJson({ ...report, cutoff: new Date(report.cutoff).toISOString() });
+        const [deleted, erased] = opts.dryRun ? ['would delete', 'would erase'] : ['deleted', 'erased'];
+        print(
+          [
+            `visits last seen before ${new Date(report.cutoff).toISOString()} (${days} days)`,
+            `${deleted} (no call refers to them; with their pages and hold history): ${report.visitsDeleted}`,
+            `kept for their calls, IP address and user agent ${erased}: ${report.visitsAnonymised}`,
+            `pool events ${deleted}: ${report.poolEventsDeleted}`,
+          ].join('\n'),
+        );
+      } finally {
+        await db.destroy();
+      }
+    });
+}
+
+export function visitsCommand(): Command {
+  return new Command('visits').description('website visits (visitor data retention)').addCommand(pruneCommand());
+}
