@@ -5,8 +5,12 @@ import type { Database } from '../db/connect.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Rows per transaction: each batch commits on its own, so new visits are never held up for long. */
-const BATCH = 1000;
+/**
+ * Rows per transaction. Measured on SQLite, a year of 300,000 visits: 1,000 a batch holds the
+ * write lock ~24 ms at a time (writes beside it waited 16 ms at the median); 250 halves the total
+ * speed (~10 s) but those writes waited 5 ms.
+ */
+const BATCH = 250;
 
 export interface VisitPruneReport {
   days: number;
