@@ -62,7 +62,7 @@ describe('calltrack visits prune', () => {
     const dry = await runCli(['visits', 'prune', '-c', thirtyDays, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /\(30 days\)/);
-    assert.match(dry.stdout, /would delete \(no call refers to them; with their pages and hold history\): 1/);
+    assert.match(dry.stdout, /visits to be deleted \(no call refers to them; with their pages and hold history\): 1/);
 
     const r = await runCli(['visits', 'prune', '-c', thirtyDays, '--json']);
     assert.equal(r.code, 0, r.stderr);

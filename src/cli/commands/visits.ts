@@ -33,12 +33,12 @@ function pruneCommand(): Command {
       try {
         const report = await new VisitRetention({ db, clock: systemClock, logger: ctx.logger }).prune(days, { dryRun: opts.dryRun === true });
         if (opts.json) return printJson({ ...report, cutoff: new Date(report.cutoff).toISOString() });
-        const [deleted, erased] = opts.dryRun ? ['would delete', 'would erase'] : ['deleted', 'erased'];
+        const [deleted, erased] = opts.dryRun ? ['to be deleted', 'to be erased'] : ['deleted', 'erased'];
         print(
           [
-            `visits last seen before ${new Date(report.cutoff).toISOString()} (${days} days)`,
-            `${deleted} (no call refers to them; with their pages and hold history): ${report.visitsDeleted}`,
-            `kept for their calls, IP address and user agent ${erased}: ${report.visitsAnonymised}`,
+            `visits last seen before ${new Date(report.cutoff).toISOString()} (${days} days)${opts.dryRun ? ': dry run, nothing changed' : ''}`,
+            `visits ${deleted} (no call refers to them; with their pages and hold history): ${report.visitsDeleted}`,
+            `visits kept for their calls, IP address and user agent ${erased}: ${report.visitsAnonymised}`,
             `pool events ${deleted}: ${report.poolEventsDeleted}`,
           ].join('\n'),
         );
