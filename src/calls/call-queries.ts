@@ -67,7 +67,8 @@ export async function countCalls(q: Executor, filter: CallFilter): Promise<numbe
 export async function* streamCallRows(q: Executor, filter: CallFilter, opts: StreamOptions = {}): AsyncGenerator<CallRow> {
   // Small batches: node-sqlite3 materialises a whole result as JS objects, so the batch size is
   // what bounds memory (500 rows: ~130 MB peak for the whole CLI process, 2000: ~190 MB).
-  const columns = opts.columns ? readColumns(opts.columns) : ['*'];
+  const columns: (string | Knex.Raw)[] = opts.columns ? readColumns(opts.columns) : ['*'];
+  for (const [alias, sql] of Object.entries(opts.expressions ?? {})) columns.push(q.raw(`${sql} AS ??`, [alias]));
   const batches = keysetBatches(q, filter, opts.batchSize ?? 500, (qb) => qb.select(columns), (row: CallRow) => [Number(row.started_at), row.id]);
   for await (const rows of batches) yield* rows;
 }
@@ -76,11 +77,24 @@ export interface StreamOptions {
   batchSize?: number;
   /** Read only these columns (the others come back null): the driver's per-column cost dominates exports. */
   columns?: readonly string[];
+  /** Also these SQL expressions on `calls`, each under its alias (CLICK_VISIT_STARTED_AT). */
+  expressions?: Readonly<Record<string, string>>;
 }
 
 /**
+ * For a call with a gclid, when the visit it is credited to began (`visits.created_at`: the ad
+ * click that brought the gclid); NULL for other calls. A column expression on `calls`, for the
+ * export formats that need the click time: a primary-key lookup per call with a gclid, and none
+ * for the rest (SQLite and PostgreSQL evaluate only the CASE branch taken), so other exports,
+ * which do not ask for it, and calls without a gclid cost nothing extra.
+ */
+export const CLICK_VISIT_STARTED_AT =
+  'CASE WHEN calls.gclid IS NOT NULL THEN (SELECT visits.created_at FROM visits WHERE visits.id = calls.visit_id) END';
+
+/**
  * SQLite only: every matching row as an array of `columns` values (in that order; put `id` and
- * `started_at` first, the keyset needs them), oldest first, one array of arrays per batch.
+ * `started_at` first, the keyset needs them), then the values of `expressions` (SQL on `calls`,
+ * such as CLICK_VISIT_STARTED_AT), oldest first, one array of arrays per batch.
  *
  * Each row comes back as ONE text column, `json_array(col, ...)`, parsed with JSON.parse:
  * node-sqlite3 builds a JS object per row through N-API, one property at a time (~26 µs for 45
@@ -98,9 +112,11 @@ export async function* streamCallValueBatches(
   filter: CallFilter,
   columns: readonly string[],
   batchSize: number,
+  expressions: readonly string[] = [],
 ): AsyncGenerator<unknown[][]> {
   if (columns[0] !== 'id' || columns[1] !== 'started_at') throw new Error('streamCallValueBatches: columns must start with id, started_at');
-  const select = () => q(CALLS_TABLE).select(q.raw(`json_array(${columns.map(() => '??').join(', ')}) AS r`, columns));
+  const values = [...columns.map(() => '??'), ...expressions].join(', ');
+  const select = () => q(CALLS_TABLE).select(q.raw(`json_array(${values}) AS r`, columns));
   const first = inKeyOrder(applyCallFilter(select(), filter), batchSize).toSQL().toNative();
   const next = compileFromCursor((time, id) => inKeyOrder(afterCursor(select(), filter, time, id), batchSize));
   // The two statements stay prepared for the whole export: through knex each batch was prepared,

@@ -243,11 +243,19 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .string()
       .refine(isTimeZone, 'expected an IANA time zone such as "Europe/Moscow" or "UTC"')
       .default('UTC'),
+    // Two Google Ads conversion actions, one per export format: each format asks for its own name
+    // when it runs, so a site that uploads only one kind sets only that name.
     googleAds: z
       .strictObject({
-        conversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads'),
+        // For --format google-ads: an Import action for conversions from calls (through a Google forwarding number).
+        conversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads').optional(),
+        // For --format google-ads-clicks: an Import action for conversions from clicks (matched by the visit's gclid).
+        clickConversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads').optional(),
         conversionValue: z.number().min(0).optional(),
         currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as "RUB", "USD" or "EUR"').optional(),
+      })
+      .refine((ads) => ads.conversionName !== undefined || ads.clickConversionName !== undefined, {
+        message: 'names no conversion action: set conversionName (for --format google-ads), clickConversionName (for --format google-ads-clicks) or both',
       })
       .optional(),
   });

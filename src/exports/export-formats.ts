@@ -1,12 +1,12 @@
-import { isTargetCall } from '../calls/target-call.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
 import { neutraliseCell } from './cell-safety.js';
 import { CALL_COLUMN_NAMES, callCellWriter, type ColumnContext } from './csv-columns.js';
 import type { ExportRow } from './export-row.js';
+import { googleAdsCallsFormat, googleAdsClicksFormat } from './google-ads-formats.js';
 
-export type ExportFormatName = 'csv' | 'metrica' | 'google-ads';
-export const EXPORT_FORMATS: readonly ExportFormatName[] = ['csv', 'metrica', 'google-ads'];
+export type ExportFormatName = 'csv' | 'metrica' | 'google-ads' | 'google-ads-clicks';
+export const EXPORT_FORMATS: readonly ExportFormatName[] = ['csv', 'metrica', 'google-ads', 'google-ads-clicks'];
 
 /** A file layout: rows before the header, the header, and one record per call (or none). */
 export interface ExportFormat {
@@ -15,6 +15,8 @@ export interface ExportFormat {
   header: readonly string[];
   /** The record for a call, or null when the format leaves the call out. */
   row(call: ExportRow): string[] | null;
+  /** Whether row() reads `visitStartedAt` (a lookup per call, so only formats that need it ask). */
+  readsVisitStart: boolean;
 }
 
 export interface FormatOptions extends ColumnContext {
@@ -30,24 +32,29 @@ export function parseFormatName(text: string | undefined): ExportFormatName {
 
 export function buildExportFormat(name: ExportFormatName, opts: FormatOptions): ExportFormat {
   if (name === 'metrica') return metricaFormat(opts);
-  if (name === 'google-ads') return googleAdsFormat(opts);
-  return { name, preamble: [], header: CALL_COLUMN_NAMES, row: callCellWriter(opts, opts.raw) };
+  if (name === 'google-ads') return googleAdsCallsFormat(opts);
+  if (name === 'google-ads-clicks') return googleAdsClicksFormat(opts);
+  return { name, preamble: [], header: CALL_COLUMN_NAMES, row: callCellWriter(opts, opts.raw), readsVisitStart: false };
 }
 
 const text = (value: string | null, raw: boolean) => (value === null ? '' : raw ? value : neutraliseCell(value));
 const wholeSeconds = (s: number | null) => String(Math.max(0, Math.round(s ?? 0)));
 
 /**
- * Yandex Metrica offline calls ("Загрузка звонков"): one row per finished call with a Metrica
- * ClientID. DateTime is unix seconds (Metrica needs no zone); PhoneNumber is the caller's E.164
- * number, unquoted, because Metrica reads it as a number rather than a spreadsheet formula.
- * HoldDuration is the ringing time before the answer; Tag carries the call's tags.
+ * Yandex Metrica offline calls ("Sending call data", yandex.com/dev/metrika/en/management/calls):
+ * one row per finished call with a Metrica ClientID. DateTime is unix seconds, which are UTC as
+ * Metrica asks; PhoneNumber is the caller's E.164 number, unquoted, because Metrica reads it as a
+ * number rather than a spreadsheet formula. HoldDuration is the ringing time before the answer;
+ * Tag carries the call's tags. StaticCall says how the number was shown: 0 for a pool number,
+ * which Metrica links to the visitor's nearest visit, 1 otherwise (Metrica links a static call
+ * to no visit); only pool calls carry a ClientID, so in practice it is 0.
  */
 function metricaFormat(opts: FormatOptions): ExportFormat {
   return {
     name: 'metrica',
     preamble: [],
-    header: ['ClientId', 'DateTime', 'PhoneNumber', 'TalkDuration', 'HoldDuration', 'CallMissed', 'Tag', 'FirstTimeCaller', 'URL'],
+    header: ['ClientId', 'DateTime', 'PhoneNumber', 'TalkDuration', 'HoldDuration', 'CallMissed', 'Tag', 'FirstTimeCaller', 'URL', 'StaticCall'],
+    readsVisitStart: false,
     row(call) {
       if (!call.ymClientId || call.endedAt === null) return null;
       const answered = call.answeredAt !== null;
@@ -61,38 +68,7 @@ function metricaFormat(opts: FormatOptions): ExportFormat {
         text(call.tags.join(','), opts.raw),
         call.firstCall ? '1' : '0',
         text(call.landingPage, opts.raw),
-      ];
-    },
-  };
-}
-
-/**
- * Google Ads offline call conversions: a `Parameters:TimeZone=` row, the header, then target
- * calls with a caller number. Times are wall times in the export's zone, as that row declares.
- * The value is the call's deal value when the CRM set one, else `exports.googleAds.conversionValue`.
- */
-function googleAdsFormat(opts: FormatOptions): ExportFormat {
-  const ads = opts.googleAds;
-  if (!ads) {
-    throw new InvalidInputError(
-      'format google-ads needs exports.googleAds.conversionName in the configuration (the conversion action name exactly as in Google Ads)',
-      { field: 'format' },
-    );
-  }
-  return {
-    name: 'google-ads',
-    preamble: [[`Parameters:TimeZone=${opts.zone.name}`]],
-    header: ["Caller's Phone Number", 'Call Start Time', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
-    row(call) {
-      if (!call.callerNumber || call.endedAt === null || !isTargetCall(call, opts.rules)) return null;
-      const value = call.dealValue ?? ads.conversionValue;
-      return [
-        call.callerNumber,
-        opts.zone.formatWall(call.startedAt),
-        text(ads.conversionName, opts.raw),
-        opts.zone.formatWall(call.endedAt),
-        value === undefined ? '' : String(value),
-        ads.currency ?? '',
+        call.attributionType === 'dynamic' ? '0' : '1',
       ];
     },
   };

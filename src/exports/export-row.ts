@@ -2,8 +2,8 @@ import type { CallRecord } from '../calls/call-record.js';
 import { callColumn } from '../calls/call-store.js';
 
 /**
- * The fields of a call the export formats read (a CallRecord is one). Call metadata the files
- * never show (paths, notes, SIP ids) stays in the database.
+ * The fields of a call the export formats read (a CallRecord's, plus the start of its visit).
+ * Call metadata the files never show (paths, notes, SIP ids) stays in the database.
  */
 export type ExportRow = Pick<
   CallRecord,
@@ -11,7 +11,13 @@ export type ExportRow = Pick<
   | 'hangupBy' | 'ringSeconds' | 'talkSeconds' | 'attributionType' | 'poolName' | 'source' | 'medium' | 'campaign' | 'term'
   | 'content' | 'referrer' | 'landingPage' | 'visitId' | 'gaClientId' | 'ymClientId' | 'gclid' | 'yclid' | 'firstCall'
   | 'targetCall' | 'tags' | 'dealValue' | 'recordingStatus'
->;
+> & {
+  /**
+   * For a call with a gclid, when its visit began (epoch ms): the ad click. Null for other calls,
+   * when the format does not ask for it (ExportFormat.readsVisitStart), or when the visit row is gone.
+   */
+  visitStartedAt: number | null;
+};
 
 /** The fields in the order exportRowFromValues reads them (id and started_at first, as the keyset needs). */
 export const EXPORT_FIELDS = [
@@ -29,9 +35,10 @@ const bool = (v: unknown) => (v === null ? null : Boolean(v));
 const tags = (v: unknown) => (typeof v === 'string' && v !== '[]' ? (JSON.parse(v) as string[]) : []);
 
 /**
- * A row read as the values of EXPORT_COLUMNS (SQLite's JSON rows) to an ExportRow, mapped as
- * rowToCall maps a row object (0/1 booleans, tags from their JSON text). One object literal per
- * row: the generic 45-field mapper was a large part of a million-row export's CPU.
+ * A row read as the values of EXPORT_COLUMNS (SQLite's JSON rows), then the visit's start when
+ * it was asked for, to an ExportRow, mapped as rowToCall maps a row object (0/1 booleans, tags
+ * from their JSON text). One object literal per row: the generic 45-field mapper was a large part
+ * of a million-row export's CPU.
  */
 export function exportRowFromValues(v: V): ExportRow {
   return {
@@ -66,5 +73,6 @@ export function exportRowFromValues(v: V): ExportRow {
     tags: tags(v[28]),
     dealValue: v[29] as number | null,
     recordingStatus: v[30] as ExportRow['recordingStatus'],
+    visitStartedAt: (v[31] ?? null) as number | null,
   };
 }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'yaml';
 import { OutboxStore } from '../../src/integrations/outbox-store.js';
-import { makeCall, makeMissedCall, migratedDb, seedCalls } from '../support/calls.js';
+import { makeCall, makeMissedCall, migratedDb, seedCalls, seedVisitsOf } from '../support/calls.js';
 import { tempDir } from '../support/temp.js';
 
 const BIN = fileURLToPath(new URL('../../bin/calltrack.js', import.meta.url));
@@ -64,6 +64,38 @@ describe('calltrack export / report / webhooks commands', () => {
     const missing = await run(['-c', configFile, 'export', 'calls', '--from', '2026-11-01']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--to/);
+  });
+
+  it('exports Google Ads click conversions, and says which setting is missing when the name is not configured', async () => {
+    const { dir, db, configFile } = await setup();
+    const clicked = makeCall({ startedAt: Date.UTC(2026, 10, 4, 9), source: 'google', gclid: 'Cj0KCQiA-xyz' });
+    await seedCalls(db, [clicked]);
+    await seedVisitsOf(db, [clicked], (call) => call.startedAt - 60_000);
+    const args = ['export', 'calls', '--from', '2026-11-01', '--to', '2026-11-30', '--format', 'google-ads-clicks'];
+
+    const unnamed = await run(['-c', configFile, ...args]);
+    assert.equal(unnamed.code, 2);
+    assert.match(unnamed.stderr, /format google-ads-clicks needs exports\.googleAds\.clickConversionName/);
+
+    const named = path.join(dir, 'clicks.yaml');
+    writeFileSync(
+      named,
+      stringify({
+        database: { filename: path.join(dir, 'calltrack.sqlite') },
+        tracking: { defaultCountry: 'RU' },
+        exports: { timeZone: 'Europe/Moscow', googleAds: { clickConversionName: 'Call after ad click', currency: 'RUB' } },
+        log: { level: 'error' },
+      }),
+    );
+    const out = path.join(dir, 'clicks.csv');
+    const ok = await run(['-c', named, ...args, '--out', out]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /wrote .*clicks\.csv \(google-ads-clicks\)/);
+    assert.deepEqual(parse(readFileSync(out), { relax_column_count: true }), [
+      ['Parameters:TimeZone=Europe/Moscow'],
+      ['Google Click ID', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
+      ['Cj0KCQiA-xyz', 'Call after ad click', '2026-11-04 12:01:36', '', 'RUB'],
+    ]);
   });
 
   it('prints the source report as a table or JSON', async () => {

@@ -6,7 +6,7 @@ import { CALL_COLUMN_NAMES } from '../../src/exports/csv-columns.js';
 import type { CalltrackConfig } from '../../src/config/schema.js';
 import type { Database } from '../../src/db/connect.js';
 import { makeConfig } from '../support/config.js';
-import { makeCall, makeMissedCall, migratedDb, seedCalls } from '../support/calls.js';
+import { makeCall, makeMissedCall, migratedDb, seedCalls, seedVisitsOf } from '../support/calls.js';
 import { tempDir } from '../support/temp.js';
 
 async function exportText(db: Database, cfg: CalltrackConfig, input: ExportInput): Promise<string> {
@@ -132,6 +132,26 @@ describe('CSV export of calls', () => {
     assert.throws(() => service.prepare({ status: 'lost' }), /status: "lost"/);
     assert.throws(() => service.prepare({ from: '2026-11-02', to: '2026-11-01' }), /not after/);
     assert.throws(() => service.prepare({ format: 'google-ads' }), /exports\.googleAds\.conversionName/);
+    assert.throws(() => service.prepare({ format: 'google-ads-clicks' }), /exports\.googleAds\.clickConversionName/);
+  });
+
+  it('asks each Google Ads format for its own conversion action name, and only that one', async () => {
+    const db = await seed();
+    const only = (googleAds: Record<string, unknown>) =>
+      new CallExportService(db, { current: makeConfig({ ...cfgDoc, exports: { googleAds } }) });
+    const clicksOnly = only({ clickConversionName: 'Call after ad click' });
+    assert.equal(clicksOnly.prepare({ format: 'google-ads-clicks' }).format.name, 'google-ads-clicks');
+    assert.throws(
+      () => clicksOnly.prepare({ format: 'google-ads' }),
+      /format google-ads needs exports\.googleAds\.conversionName in the configuration: the name of your Google Ads conversion action for conversions from calls/,
+    );
+    const callsOnly = only({ conversionName: 'Phone lead' });
+    assert.equal(callsOnly.prepare({ format: 'google-ads' }).format.name, 'google-ads');
+    assert.throws(
+      () => callsOnly.prepare({ format: 'google-ads-clicks' }),
+      /format google-ads-clicks needs exports\.googleAds\.clickConversionName in the configuration: .*conversions from clicks \(an Import action, UPLOAD_CLICKS\)/,
+    );
+    assert.throws(() => makeConfig({ exports: { googleAds: { currency: 'RUB' } } }), /googleAds.*names no conversion action: set conversionName .* clickConversionName/s);
   });
 
   it('writes the Yandex Metrica offline calls file for finished calls with a ClientID', async () => {
@@ -153,6 +173,7 @@ describe('CSV export of calls', () => {
         Tag: 'vip',
         FirstTimeCaller: '0',
         URL: 'https://shop.example.com/fridges?utm_source=yandex',
+        StaticCall: '0',
       },
       {
         ClientId: '1700000000123456789',
@@ -164,6 +185,7 @@ describe('CSV export of calls', () => {
         Tag: '',
         FirstTimeCaller: '1',
         URL: 'https://shop.example.com/fridges?utm_source=yandex',
+        StaticCall: '0',
       },
     ]);
   });
@@ -187,5 +209,48 @@ describe('CSV export of calls', () => {
       ['+79161234567', '2026-11-02 12:00:00', 'Phone lead', '2026-11-02 12:01:36', '500', 'RUB'],
       ['+79161234567', '2026-11-05 12:00:00', 'Phone lead', '2026-11-05 12:05:00', '15000', 'RUB'],
     ]);
+  });
+
+  it('writes Google Ads click conversions: time zone row, Google\'s header, target calls with a gclid clicked at most 90 days before', async () => {
+    const db = await seed();
+    const day = 86_400_000;
+    const clicked = (overrides: Parameters<typeof makeCall>[0]) => makeCall({ source: 'google', gclid: 'Cj0KCQiA-abc_123', ...overrides });
+    const target = clicked({});
+    const withDeal = clicked({ startedAt: Date.UTC(2026, 10, 5, 9), endedAt: Date.UTC(2026, 10, 5, 9, 5), dealValue: 15000, gclid: 'EAIaIQob' });
+    const short = clicked({ startedAt: Date.UTC(2026, 10, 6), talkSeconds: 10 });
+    const missed = makeMissedCall({ startedAt: Date.UTC(2026, 10, 7), gclid: 'missed-gclid' });
+    const ringing = clicked({ startedAt: Date.UTC(2026, 10, 8), answeredAt: null, endedAt: null, status: 'ringing', talkSeconds: null });
+    const noClick = makeCall({ startedAt: Date.UTC(2026, 10, 9) });
+    const lateCall = clicked({ startedAt: Date.UTC(2026, 10, 10, 9), gclid: 'old-click' });
+    const inWindow = clicked({ startedAt: Date.UTC(2026, 10, 11, 9), gclid: 'recent-enough' });
+    const noVisitRow = clicked({ startedAt: Date.UTC(2026, 10, 12, 9), gclid: 'visit-gone' });
+    await seedCalls(db, [target, withDeal, short, missed, ringing, noClick, lateCall, inWindow, noVisitRow]);
+    const clickAt = new Map([
+      [lateCall.id, lateCall.endedAt! - 90 * day - 1000],
+      [inWindow.id, inWindow.endedAt! - 90 * day + 1000],
+    ]);
+    const visited = [target, withDeal, short, missed, ringing, noClick, lateCall, inWindow];
+    await seedVisitsOf(db, visited, (call) => clickAt.get(call.id) ?? call.startedAt - 3 * 60_000);
+    const cfg = makeConfig({
+      ...cfgDoc,
+      exports: { timeZone: 'Europe/Moscow', googleAds: { clickConversionName: 'Call after ad click', conversionValue: 500, currency: 'RUB' } },
+    });
+    const text = await exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30', format: 'google-ads-clicks' });
+    const [first, ...rest] = parse(text, { relax_column_count: true }) as string[][];
+    assert.deepEqual(first, ['Parameters:TimeZone=Europe/Moscow']);
+    assert.deepEqual(rest, [
+      ['Google Click ID', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
+      ['Cj0KCQiA-abc_123', 'Call after ad click', '2026-11-02 12:01:36', '500', 'RUB'],
+      ['EAIaIQob', 'Call after ad click', '2026-11-05 12:05:00', '15000', 'RUB'],
+      ['recent-enough', 'Call after ad click', '2026-11-11 12:01:36', '500', 'RUB'],
+      ['visit-gone', 'Call after ad click', '2026-11-12 12:01:36', '500', 'RUB'],
+    ]);
+
+    // The zone row and the wall times follow --tz (New York is UTC-5 in November).
+    const ny = parse(await exportText(db, cfg, { from: '2026-11-02', to: '2026-11-02', tz: 'America/New_York', format: 'google-ads-clicks' }), {
+      relax_column_count: true,
+    }) as string[][];
+    assert.deepEqual(ny[0], ['Parameters:TimeZone=America/New_York']);
+    assert.deepEqual(ny[2], ['Cj0KCQiA-abc_123', 'Call after ad click', '2026-11-02 04:01:36', '500', 'RUB']);
   });
 });

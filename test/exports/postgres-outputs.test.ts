@@ -11,7 +11,7 @@ import { CallExportService, type ExportInput } from '../../src/exports/call-expo
 import { SourceDailyService } from '../../src/exports/source-daily.js';
 import { SourceReportService } from '../../src/exports/source-report.js';
 import { makeConfig } from '../support/config.js';
-import { makeCall, makeMissedCall, seedCalls } from '../support/calls.js';
+import { makeCall, makeMissedCall, seedCalls, seedVisitsOf } from '../support/calls.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { tempDir } from '../support/temp.js';
 
@@ -27,7 +27,10 @@ after(() => pgServer.stop());
 const cfg = makeConfig({
   tracking: { defaultCountry: 'RU', targetCallSeconds: 30 },
   http: { publicUrl: 'https://track.example.com/' },
-  exports: { timeZone: 'Europe/Moscow', googleAds: { conversionName: 'Phone lead', conversionValue: 500, currency: 'RUB' } },
+  exports: {
+    timeZone: 'Europe/Moscow',
+    googleAds: { conversionName: 'Phone lead', clickConversionName: 'Call after ad click', conversionValue: 500, currency: 'RUB' },
+  },
 });
 const config = { current: cfg };
 
@@ -82,6 +85,16 @@ async function allPages(db: Database, input: ListInput): Promise<unknown[]> {
 
 const PERIOD = { from: '2026-03-27', to: '2026-04-10' };
 
+/**
+ * The visits of the calls with a gclid: a third began 100 days before the call (past Google's
+ * click window), a third 10 minutes before, and a third have no visit row.
+ */
+async function seedClickVisits(db: Database, calls: CallRecord[]): Promise<void> {
+  const n = (call: CallRecord) => Number(call.id.slice(-12));
+  const visited = calls.filter((call) => call.gclid !== null && n(call) % 3 !== 2);
+  await seedVisitsOf(db, visited, (call) => call.startedAt - (n(call) % 3 === 0 ? 100 * 86_400_000 : 10 * 60_000));
+}
+
 describe('outputs on PostgreSQL equal those on SQLite', { skip: pgServer.skipReason }, () => {
   let sqlite: Database;
   let pg: Database;
@@ -93,6 +106,8 @@ describe('outputs on PostgreSQL equal those on SQLite', { skip: pgServer.skipRea
     await migrateToLatest(pg);
     await seedCalls(sqlite, calls);
     await seedCalls(pg, calls);
+    await seedClickVisits(sqlite, calls);
+    await seedClickVisits(pg, calls);
   });
   after(async () => {
     await sqlite?.destroy();
@@ -105,6 +120,7 @@ describe('outputs on PostgreSQL equal those on SQLite', { skip: pgServer.skipRea
     ['CSV, missed calls on one number', { ...PERIOD, status: 'missed', number: '+74950000101' }],
     ['Yandex Metrica', { ...PERIOD, format: 'metrica' }],
     ['Google Ads', { ...PERIOD, format: 'google-ads' }],
+    ['Google Ads clicks', { ...PERIOD, format: 'google-ads-clicks' }],
   ];
   for (const [name, input] of exports) {
     it(`export: ${name}`, async () => {

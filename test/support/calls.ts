@@ -7,6 +7,7 @@ import { CallStore } from '../../src/calls/call-store.js';
 import { createDatabase, type Database } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { answeredCallRow } from '../../src/sip/call-row.js';
+import { VisitStore } from '../../src/tracking/visit-store.js';
 
 /** A finished, answered call with attribution; override what the test is about. */
 export function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
@@ -93,4 +94,23 @@ export async function seedCalls(db: Database, calls: CallRecord[]): Promise<void
 /** A finished call row carrying `attribution`, as the SIP path writes it (its own row builders). */
 export function callFrom(attribution: Attribution, caller: string | null, at: number): CallRecord {
   return answeredCallRow(attribution, caller, at);
+}
+
+/** Stores the visits `calls` are credited to (their visitId and gclid), begun at `startedAt(call)`. */
+export async function seedVisitsOf(db: Database, calls: CallRecord[], startedAt: (call: CallRecord) => number): Promise<void> {
+  const store = new VisitStore();
+  await db.transaction(async (trx) => {
+    for (const call of calls) {
+      if (!call.visitId) continue;
+      const at = startedAt(call);
+      await store.insert(trx, {
+        id: call.visitId, visitorId: `visitor-${call.visitId}`, siteHost: 'shop.example.com', landingUrl: call.landingPage,
+        referrer: call.referrer, utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null,
+        gclid: call.gclid, yclid: call.yclid, fbclid: null, source: call.source, medium: call.medium, campaign: call.campaign,
+        term: call.term, content: call.content, gaClientId: call.gaClientId, ymClientId: call.ymClientId, userAgent: null, ip: null,
+        region: null, isBot: false, poolName: call.poolName, number: call.trackingNumber, numberType: 'dynamic', pagesSeen: 1,
+        createdAt: at, lastSeenAt: at,
+      });
+    }
+  });
 }

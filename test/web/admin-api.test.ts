@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import type { LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../../src/clock.js';
 import { createApp, type App } from '../../src/main.js';
-import { makeCall, makeMissedCall, seedCalls } from '../support/calls.js';
+import { makeCall, makeMissedCall, seedCalls, seedVisitsOf } from '../support/calls.js';
 import { makeConfig } from '../support/config.js';
 import { testLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
@@ -15,13 +15,14 @@ import { tempDir } from '../support/temp.js';
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-async function startApp(dir: string, http: Record<string, unknown> = { adminToken: TOKEN }): Promise<App> {
+async function startApp(dir: string, http: Record<string, unknown> = { adminToken: TOKEN }, more: Record<string, unknown> = {}): Promise<App> {
   const cfg = makeConfig({
     database: { client: 'sqlite3', filename: path.join(dir, 'calltrack.sqlite') },
     http: { host: '127.0.0.1', publicUrl: 'https://track.example.com', ...http },
     tracking: { defaultCountry: 'RU' },
     media: { recording: { dir: 'recordings' } },
     log: { level: 'silent' },
+    ...more,
   });
   const app = await createApp(cfg, { logger: testLogger(), clock: new ManualClock(Date.UTC(2026, 10, 20)), baseDir: dir });
   await app.start({ listen: false });
@@ -263,6 +264,45 @@ describe('admin API', () => {
       assert.equal(body.totals.calls, 3);
     } finally {
       await app.stop();
+    }
+  });
+
+  it('serves GET /v1/calls.csv?format=google-ads-clicks over HTTP, and a 400 naming the setting when it is missing', async () => {
+    const clicked = makeCall({ source: 'google', gclid: 'Cj0KCQiA-http' });
+    const calls = [clicked, makeCall({ startedAt: Date.UTC(2026, 10, 3, 9) })];
+    const url = '/v1/calls.csv?from=2026-11-01&to=2026-11-30&tz=Europe/Moscow&format=google-ads-clicks';
+    const get = async (app: App) => {
+      await seedCalls(app.db, calls);
+      await seedVisitsOf(app.db, calls, (call) => call.startedAt - 60_000);
+      const base = await app.http.listen({ host: '127.0.0.1', port: 0 });
+      return fetch(`${base}${url}`, { headers: auth });
+    };
+
+    const named = await startApp(tempDir(), undefined, { exports: { googleAds: { clickConversionName: 'Call after ad click', conversionValue: 700 } } });
+    try {
+      const res = await get(named);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-disposition'), 'attachment; filename="calls-google-ads-clicks-2026-11-01_2026-11-30.csv"');
+      assert.deepEqual(parse(await res.text(), { relax_column_count: true }), [
+        ['Parameters:TimeZone=Europe/Moscow'],
+        ['Google Click ID', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
+        ['Cj0KCQiA-http', 'Call after ad click', '2026-11-02 12:01:36', '700', ''],
+      ]);
+    } finally {
+      await named.stop();
+      await named.http.close();
+    }
+
+    const unnamed = await startApp(tempDir(), undefined, { exports: { googleAds: { conversionName: 'Phone lead' } } });
+    try {
+      const res = await get(unnamed);
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { error: { message: string; field: string } };
+      assert.match(body.error.message, /format google-ads-clicks needs exports\.googleAds\.clickConversionName/);
+      assert.equal(body.error.field, 'format');
+    } finally {
+      await unnamed.stop();
+      await unnamed.http.close();
     }
   });
 });
