@@ -44,6 +44,8 @@ export class PoolMetrics implements ScrapeSource {
   private readonly events: Record<PoolEventKind, Counter<'pool'>>;
   /** The last event id counted; undefined until the first scrape reads where the table ends. */
   private cursor: number | undefined;
+  /** The pools whose counters are served: a pool a reload removed has its series dropped. */
+  private readonly served = new Set<string>();
 
   constructor(
     scrape: DatabaseScrape,
@@ -87,6 +89,11 @@ export class PoolMetrics implements ScrapeSource {
       const pools = this.d.config.current.pools.map((p) => p.name);
       this.size.reset();
       this.held.reset();
+      // A removed pool's counters would otherwise be served, frozen, until the next restart.
+      for (const gone of [...this.served].filter((p) => !pools.includes(p))) {
+        for (const c of Object.values(this.events)) c.remove({ pool: gone });
+        this.served.delete(gone);
+      }
       for (const pool of pools) {
         const o = occupancy.find((r) => r.poolName === pool);
         this.size.set({ pool }, o?.size ?? 0);
@@ -94,6 +101,7 @@ export class PoolMetrics implements ScrapeSource {
         // Every configured pool's counters exist from the first scrape: an increase from a
         // series that appears only at its first event would be lost to rate().
         for (const c of Object.values(this.events)) c.inc({ pool }, 0);
+        this.served.add(pool);
       }
       // Counted only if no other sample moved the cursor since this read began (it never
       // should: reads are not run side by side), so an event is never counted twice.

@@ -110,6 +110,27 @@ describe('GET /metrics: pools and visits', () => {
   });
 });
 
+describe('GET /metrics: a pool removed by a reload', () => {
+  let f: TrackingFixture;
+  before(async () => {
+    f = await trackingApp({ pools: [ADS_POOL, pool('radio', 51, 1, { fallbackNumber: '+74950009902', match: { source: ['radio'] } })] }, { listen: true });
+  });
+  after(() => f.close());
+
+  it('drops the removed pool\'s series and keeps the others counting', async () => {
+    await visit(f, 'visitor-1');
+    const before = await scrape(f);
+    assert.equal(before.value('calltrack_pool_exhaustions_total', { pool: 'radio' }), 0);
+    const current = f.app.config.current;
+    await f.app.reload({ ...current, pools: current.pools.filter((p) => p.name === 'ads') });
+    const after = await scrape(f);
+    const radio = after.samples.filter((x) => x.labels.pool === 'radio' && x.name.startsWith('calltrack_pool_'));
+    assert.deepEqual(radio.map((x) => x.name), [], 'no series of the removed pool is served');
+    assert.equal(after.value('calltrack_pool_numbers_held', { pool: 'ads' }), 1);
+    assert.equal(after.value('calltrack_pool_exhaustions_total', { pool: 'ads' }), 0);
+  });
+});
+
 describe('GET /metrics: webhooks', () => {
   let f: TrackingFixture;
   const secret = 'a-secret-of-at-least-16';
