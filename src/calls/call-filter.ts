@@ -49,8 +49,8 @@ export function parseCallFilter(input: CallFilterInput, ctx: FilterContext): Cal
     throw new InvalidInputError(`to: "${input.to}" is not after from "${input.from}"`, { field: 'to' });
   }
   if (input.status) filter.statuses = parseStatuses(input.status);
-  if (input.number) filter.trackingNumber = parseNumber(input.number, 'number', ctx.defaultCountry);
-  if (input.caller) filter.callerNumber = parseNumber(input.caller, 'caller', ctx.defaultCountry);
+  if (input.number) filter.trackingNumber = parsePhoneInput(input.number, 'number', ctx.defaultCountry);
+  if (input.caller) filter.callerNumber = parsePhoneInput(input.caller, 'caller', ctx.defaultCountry);
   for (const key of ['source', 'medium', 'campaign'] as const) {
     const value = input[key]?.trim();
     if (value) filter[key] = value;
@@ -72,7 +72,8 @@ function parseStatuses(text: string): CallStatus[] {
   return [...out];
 }
 
-function parseNumber(text: string, field: string, country: CountryCode | undefined): string {
+/** A phone number as a person types it, to E.164 (national formats with tracking.defaultCountry); errors name `field`. */
+export function parsePhoneInput(text: string, field: string, country: CountryCode | undefined): string {
   const result = normalisePhoneNumber(text, country);
   if (!result.ok) throw new InvalidInputError(`${field}: ${result.reason}`, { field });
   return result.number;

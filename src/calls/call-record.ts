@@ -3,7 +3,8 @@ import type { AttributionType, Touch } from '../tracking/attribution-types.js';
 /** In progress: ringing, answered (until ended_at is set). Final: any status with ended_at. */
 export type CallStatus = 'ringing' | 'answered' | 'busy' | 'no-answer' | 'canceled' | 'failed' | 'rejected';
 export type HangupSide = 'caller' | 'callee' | 'system';
-export type RecordingStatus = 'recording' | 'saved' | 'unavailable' | 'pruned' | 'missing';
+/** `pruned`: deleted by the retention period; `erased`: deleted on the caller's request (`calls forget`). */
+export type RecordingStatus = 'recording' | 'saved' | 'unavailable' | 'pruned' | 'missing' | 'erased';
 
 /**
  * A call as the rest of the code sees it (camelCase; the store maps the table). The attribution

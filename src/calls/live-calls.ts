@@ -9,7 +9,7 @@ import { isTargetCall, targetCallRules } from './target-call.js';
  * A row still "in progress" older than this is a leftover of a crash (the call path never wrote
  * its end); it would otherwise sit on the live board forever.
  */
-const STALE_AFTER_MS = 12 * 3_600_000;
+export const STALE_AFTER_MS = 12 * 3_600_000;
 const MAX_LIVE = 200;
 
 /** Calls ringing or talking right now, for the dashboard's live board (polled every few seconds). */

@@ -205,6 +205,18 @@ export class OutboxStore {
     return rows.map(rowToEntry);
   }
 
+  /** Every entry (any status) of these calls, for erasing a caller's data. */
+  async listByCalls(q: Executor, callIds: string[]): Promise<OutboxEntry[]> {
+    if (callIds.length === 0) return [];
+    const rows = (await q(OUTBOX_TABLE).whereIn('call_id', callIds).orderBy('id')) as OutboxRow[];
+    return rows.map(rowToEntry);
+  }
+
+  /** Replaces an entry's body and last error, leaving its status and schedule as they are. */
+  async rewrite(q: Executor, id: number, change: { payload: string; lastError: string | null }): Promise<void> {
+    await q(OUTBOX_TABLE).where({ id }).update({ payload: change.payload, last_error: change.lastError });
+  }
+
   /** Deletes delivered entries delivered before `before` (the outbox is a queue, not an archive). */
   async pruneDelivered(q: Executor, before: number): Promise<number> {
     return Number(await q(OUTBOX_TABLE).where({ status: 'delivered' }).andWhere('delivered_at', '<', before).delete());

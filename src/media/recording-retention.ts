@@ -47,23 +47,11 @@ export class RecordingRetention {
     const cutoff = now - retentionDays * DAY_MS;
     const report: PruneReport = { cutoff, deleted: [], alreadyGone: [], orphansDeleted: [], failed: [] };
     const rows = await this.store.withFiles(this.db, { startedBefore: cutoff });
-    const pruned: string[] = [];
-    for (const row of rows) {
-      const file = this.resolve(row.path);
-      try {
-        if (!opts.dryRun) await unlink(file);
-        else await stat(file);
-        report.deleted.push(row.path);
-        pruned.push(row.callId);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          report.alreadyGone.push(row.path);
-          pruned.push(row.callId);
-        } else {
-          report.failed.push({ path: row.path, error: errorMessage(err) });
-        }
-      }
-    }
+    const outcome = await this.deleteFiles(rows, { dryRun: opts.dryRun === true });
+    report.deleted.push(...outcome.deleted.map((r) => r.path));
+    report.alreadyGone.push(...outcome.alreadyGone.map((r) => r.path));
+    report.failed.push(...outcome.failed.map((f) => ({ path: f.row.path, error: f.error })));
+    const pruned = [...outcome.deleted, ...outcome.alreadyGone].map((r) => r.callId);
     if (!opts.dryRun) await this.store.markStatus(this.db, pruned, 'pruned', null, now);
 
     const known = await this.store.allPaths(this.db);
@@ -94,6 +82,27 @@ export class RecordingRetention {
       await this.store.markStatus(this.db, ids, 'missing', `file not found in ${this.dir} by calltrack recordings verify`, this.clock.now());
     }
     return { missingFiles, orphanFiles, checked: rows.length };
+  }
+
+  /**
+   * Deletes the rows' files (a dry run only checks they exist). The rows are not updated: the
+   * caller marks them, in its own transaction, once it knows which files are gone. A path that
+   * resolves outside the directory fails instead of being deleted.
+   */
+  async deleteFiles(rows: RecordingRow[], opts: { dryRun: boolean }): Promise<FileDeletion> {
+    const outcome: FileDeletion = { deleted: [], alreadyGone: [], failed: [] };
+    for (const row of rows) {
+      try {
+        const file = this.resolve(row.path);
+        if (!opts.dryRun) await unlink(file);
+        else await stat(file);
+        outcome.deleted.push(row);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') outcome.alreadyGone.push(row);
+        else outcome.failed.push({ row, error: errorMessage(err) });
+      }
+    }
+    return outcome;
   }
 
   private resolve(rel: string): string {
@@ -137,6 +146,13 @@ export class RecordingRetention {
   }
 }
 
+export interface FileDeletion {
+  deleted: RecordingRow[];
+  /** The row claimed a file that was not there: nothing to delete, the row can be marked all the same. */
+  alreadyGone: RecordingRow[];
+  failed: { row: RecordingRow; error: string }[];
+}
+
 export interface RecordingRow {
   callId: string;
   startedAt: number;
@@ -154,13 +170,14 @@ const UPDATED = callColumn('updatedAt');
 /** The recording columns of the calls table, for retention and verification. */
 export class RecordingStore {
   /** Rows that still claim a file (saved, still recording, or found missing earlier). */
-  async withFiles(q: Knex | Knex.Transaction, opts: { startedBefore?: number } = {}): Promise<RecordingRow[]> {
+  async withFiles(q: Knex | Knex.Transaction, opts: { startedBefore?: number; callIds?: string[] } = {}): Promise<RecordingRow[]> {
     const query = q(CALLS_TABLE)
       .select({ callId: ID, startedAt: STARTED, status: STATUS, path: PATH })
       .whereNotNull(PATH)
       .whereIn(STATUS, ['saved', 'recording', 'missing'])
       .orderBy(STARTED, 'asc');
     if (opts.startedBefore !== undefined) query.where(STARTED, '<', opts.startedBefore);
+    if (opts.callIds) query.whereIn(ID, opts.callIds);
     const rows = (await query) as { callId: string; startedAt: number | string; status: RecordingStatus | null; path: string }[];
     // PostgreSQL returns BIGINT as a string.
     return rows.map((r) => ({ ...r, startedAt: Number(r.startedAt) }));

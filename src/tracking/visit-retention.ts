@@ -88,6 +88,32 @@ export class VisitRetention {
 }
 
 /**
+ * The visits that identify a person: `visitIds` and every other visit of the same visitors
+ * (one browser), those that still carry an IP address or a user agent. For erasing a caller's
+ * data (`calltrack calls forget`); the visits themselves stay, as they do after the retention
+ * period, because calls and reports are credited to them.
+ */
+export async function identifiableVisitsOf(q: Knex | Knex.Transaction, visitIds: string[]): Promise<string[]> {
+  if (visitIds.length === 0) return [];
+  const rows = (await q('visits')
+    .select('id')
+    .where((w) => void w.whereIn('id', visitIds).orWhereIn('visitor_id', q('visits').select('visitor_id').whereIn('id', visitIds)))
+    .andWhere((w) => void w.whereNotNull('ip').orWhereNotNull('user_agent'))
+    .orderBy('id')) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+/** Erases the IP address and user agent of these visits (as the retention period does); how many. */
+export async function anonymiseVisits(q: Knex | Knex.Transaction, visitIds: string[]): Promise<number> {
+  let n = 0;
+  // Chunks keep SQLite under its bound-parameter limit.
+  for (let i = 0; i < visitIds.length; i += 500) {
+    n += Number(await q('visits').whereIn('id', visitIds.slice(i, i + 500)).update({ ip: null, user_agent: null }));
+  }
+  return n;
+}
+
+/**
  * Visits past the cutoff that no call refers to and that hold no number now. (A hold running past
  * the cutoff is impossible with activity holds, but a clock set back must not orphan a live one.)
  */

@@ -1,0 +1,61 @@
+import type { OutboxEntry } from './outbox-store.js';
+
+/** What an entry becomes once a caller's data is taken out; null when nothing in it changes. */
+export interface ErasedEntry {
+  payload: string;
+  lastError: string | null;
+}
+
+const ERASED = '[erased]';
+
+/**
+ * An outbox entry without the caller's data (`calltrack calls forget`). A pending entry would
+ * still send the number to the CRM; a delivered one keeps it in the database until the
+ * dispatcher drops it 30 days after delivery. Rewriting keeps both in place: the CRM still
+ * gets the call's event (its timing, status and attribution stay true), and delivery order and
+ * event ids are untouched. The signature is computed at send time, over the new body.
+ *
+ * Webhook bodies carry the call as the admin API shows it (call-json.ts): `callerNumber` holds
+ * the number, `note` free text that may name the person, `recording.url`/`signedUrl` a file
+ * that is now deleted. GA4 bodies (ga4.ts) carry no caller number; they go through the same
+ * walk, which nulls any string holding the number wherever a future builder puts it.
+ */
+export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError'>, callerNumber: string): ErasedEntry | null {
+  let payload: string;
+  try {
+    const body = scrub(JSON.parse(entry.payload) as unknown, callerNumber);
+    const call = isObject(body) ? body.call : undefined;
+    if (isObject(call)) eraseCallFields(call);
+    payload = JSON.stringify(body);
+  } catch {
+    // The outbox only holds JSON it wrote; a body that does not parse still must not keep the number.
+    payload = entry.payload.replaceAll(callerNumber, ERASED);
+  }
+  // A receiver's error text may quote what it was sent (`duplicate contact +7...`).
+  const lastError = entry.lastError?.replaceAll(callerNumber, ERASED) ?? null;
+  if (payload === entry.payload && lastError === entry.lastError) return null;
+  return { payload, lastError };
+}
+
+function eraseCallFields(call: Record<string, unknown>): void {
+  if ('note' in call) call.note = null;
+  const recording = call.recording;
+  if (!isObject(recording)) return;
+  if (recording.status === 'saved') recording.status = 'erased';
+  if ('url' in recording) recording.url = null;
+  if ('signedUrl' in recording) recording.signedUrl = null;
+}
+
+/** Every string that holds the number becomes null, at any depth. */
+function scrub(value: unknown, callerNumber: string): unknown {
+  if (typeof value === 'string') return value.includes(callerNumber) ? null : value;
+  if (Array.isArray(value)) return value.map((v) => scrub(v, callerNumber));
+  if (isObject(value)) {
+    for (const [key, v] of Object.entries(value)) value[key] = scrub(v, callerNumber);
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
