@@ -59,6 +59,7 @@ export function touchFromCall(call: CallRecord): Touch {
     referrer: call.referrer,
     landingPage: call.landingPage,
     gaClientId: call.gaClientId,
+    gaSessionId: call.gaSessionId,
     ymClientId: call.ymClientId,
     gclid: call.gclid,
     yclid: call.yclid,

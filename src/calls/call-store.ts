@@ -35,6 +35,7 @@ const COLUMN: Record<keyof CallRecord, string> = {
   referrer: 'referrer',
   landingPage: 'landing_page',
   gaClientId: 'ga_client_id',
+  gaSessionId: 'ga_session_id',
   ymClientId: 'ym_client_id',
   gclid: 'gclid',
   yclid: 'yclid',
@@ -76,7 +77,11 @@ function fieldValue(kind: FieldKind, raw: unknown): unknown {
   if (kind === 'bool') return value === null ? null : Boolean(value);
   if (kind === 'late') return value === null ? false : Boolean(value);
   if (kind === 'tags') return typeof value === 'string' && value !== '[]' ? (JSON.parse(value) as string[]) : [];
-  return typeof value === 'string' ? (JSON.parse(value) as Touch) : null;
+  if (typeof value !== 'string') return null;
+  const touch = JSON.parse(value) as Touch;
+  // A first touch stored before calls carried a GA4 session id has none: null, as a new one says.
+  touch.gaSessionId ??= null;
+  return touch;
 }
 
 /** Row to record: SQLite gives booleans as 0/1 and PostgreSQL as true/false; JSON is TEXT. */

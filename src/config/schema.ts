@@ -99,6 +99,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
         term: z.boolean().default(true),
         visitId: z.boolean().default(true),
         gaClientId: z.boolean().default(true),
+        gaSessionId: z.boolean().default(true),
         firstCall: z.boolean().default(true),
       })
       .prefault({}),

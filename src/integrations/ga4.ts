@@ -16,9 +16,26 @@ export interface Ga4Payload {
 }
 
 /**
- * The Measurement Protocol body for a finished call: the event is stamped with the call's end
- * (GA4 accepts events up to 72 hours old, longer than the outbox retries). Flags are 1/0 so they
- * can be used as metrics as well as dimensions; empty attribution fields are left out.
+ * `engagement_time_msec` of every event. Google asks for it "for accurate Realtime reports and
+ * engagement metrics", set to the milliseconds since the preceding event; that is on-site time
+ * gtag measures in the visitor's browser, which calltrack cannot see (the call is not time on the
+ * site). The smallest positive value makes the call count as user activity without adding
+ * invented engagement time to the session's averages.
+ */
+export const GA4_ENGAGEMENT_TIME_MSEC = 1;
+
+/**
+ * The Measurement Protocol body for a finished call. Flags are 1/0 so they can be used as
+ * metrics as well as dimensions; empty attribution fields are left out.
+ *
+ * With the visit's GA4 session id the event carries `session_id`: Google then reports it with
+ * the online session's source / medium / campaign ("session attribution") if the request comes
+ * within 24 hours of the session's start and the event's time lies within the session, so it is
+ * stamped with the call's start (when the visitor was still on the site, or just left it), not
+ * its end, which a long call can push past the session's 30-minute timeout. Later requests still
+ * carry it: Google's requirements say no more than that attribution is not applied then, and
+ * Realtime shows an event only with a session id. Without one the event is stamped with the
+ * call's end, as before. GA4 accepts events up to 72 hours old, longer than the outbox retries.
  */
 export function ga4Payload(call: CallRecord, rules: TargetCallRules): Ga4Payload | null {
   if (!call.gaClientId) return null;
@@ -31,9 +48,12 @@ export function ga4Payload(call: CallRecord, rules: TargetCallRules): Ga4Payload
   params.talk_seconds = Math.round(call.talkSeconds ?? 0);
   params.target = isTargetCall(call, rules) ? 1 : 0;
   params.first_call = call.firstCall ? 1 : 0;
+  if (call.gaSessionId) params.session_id = call.gaSessionId;
+  params.engagement_time_msec = GA4_ENGAGEMENT_TIME_MSEC;
+  const at = call.gaSessionId ? call.startedAt : (call.endedAt ?? call.startedAt);
   return {
     client_id: call.gaClientId,
-    timestamp_micros: (call.endedAt ?? call.startedAt) * 1000,
+    timestamp_micros: at * 1000,
     events: [{ name: GA4_EVENT_NAME, params }],
   };
 }

@@ -73,6 +73,6 @@ export function emptyAttribution(trackingNumber: string, type: AttributionType, 
   return {
     type, trackingNumber, trackingNumberId: null, forwardTo, firstCall: true, firstTouch: null, visitId: null, poolName: null,
     source: null, medium: null, campaign: null, term: null, content: null, referrer: null, landingPage: null,
-    gaClientId: null, ymClientId: null, gclid: null, yclid: null, late: false,
+    gaClientId: null, gaSessionId: null, ymClientId: null, gclid: null, yclid: null, late: false,
   };
 }

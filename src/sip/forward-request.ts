@@ -8,7 +8,7 @@ export interface ForwardContext {
   caller: string | null;
   callerIsE164: boolean;
   callerName: string | null;
-  attribution: Pick<Attribution, 'source' | 'medium' | 'campaign' | 'term' | 'visitId' | 'gaClientId' | 'firstCall'> | null;
+  attribution: Pick<Attribution, 'source' | 'medium' | 'campaign' | 'term' | 'visitId' | 'gaClientId' | 'gaSessionId' | 'firstCall'> | null;
 }
 
 /** `sip:{number}@pbx` -> `sip:+74951112233@pbx`; `{digits}` gives the number without the +. */
@@ -43,6 +43,7 @@ export function forwardOptions(sip: CalltrackConfig['sip'], trunk: TrunkConfig, 
   put(on.term, 'X-Calltrack-Term', a?.term);
   put(on.visitId, 'X-Calltrack-Visit-Id', a?.visitId);
   put(on.gaClientId, 'X-Calltrack-GA-Client-Id', a?.gaClientId);
+  put(on.gaSessionId, 'X-Calltrack-GA-Session-Id', a?.gaSessionId);
   if (a) put(on.firstCall, 'X-Calltrack-First-Call', a.firstCall ? 'yes' : 'no');
 
   return {

@@ -17,6 +17,11 @@ export interface SnippetClientConfig {
   /** Some pool reveals on click: the snippet asks `GET /v1/visits/preview` before taking a number. */
   reveal: boolean;
   label: string;
+  /**
+   * The GA4 measurement id without `G-`, when `analytics.ga4` is configured: the snippet reads the
+   * GA4 session id from gtag's `_ga_<this>` cookie. Without it there is no GA4 event to carry one.
+   */
+  ga?: string;
 }
 
 const digits = (e164: string) => e164.replace(/^\+/, '');
@@ -41,5 +46,6 @@ export function snippetClientConfig(cfg: CalltrackConfig, api: string): SnippetC
     pools,
     reveal: cfg.pools.some((p) => p.reveal === 'click'),
     label: cfg.snippet.revealLabel,
+    ...(cfg.analytics.ga4 ? { ga: cfg.analytics.ga4.measurementId.replace(/^G-/, '') } : {}),
   };
 }

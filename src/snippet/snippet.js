@@ -215,9 +215,20 @@
     scan(d.documentElement);
   }
 
+  // The GA4 session the page is in, from gtag's cookie for calltrack's measurement id (C.ga, set
+  // only when analytics.ga4 is configured): GS1.1.<id>.<n>... or GS2.1.s<id>$o<n>$... Anything
+  // else, or a cookie that cannot be read, is no session id; a ping must not fail over it.
+  function gaSession() {
+    try {
+      return (C.ga && /^GS(?:1\.\d+\.|2\.\d+\.(?:[^$]*\$)*s)(\d{1,20})(?=[.$]|$)/.exec(cookie('_ga_' + C.ga)) || [])[1] || null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   function visitBody() {
     const ga = cookie('_ga').split('.').slice(2).join('.');
-    return { visitorId: visitorId(), url: location.href, referrer: d.referrer || null, gaClientId: ga || null, ymClientId: cookie('_ym_uid') || null };
+    return { visitorId: visitorId(), url: location.href, referrer: d.referrer || null, gaClientId: ga || null, gaSessionId: gaSession(), ymClientId: cookie('_ym_uid') || null };
   }
 
   // Reading cookies can throw (sandboxed frames): as a rejected promise, like a failed request.
@@ -236,7 +247,9 @@
   function ping() {
     if (!visit) return;
     lastPing = Date.now();
-    api('/v1/visits/' + visit.id + '/ping', { url: location.href }).then(guard(show), (status) => {
+    // The GA session goes with every ping (a GA session can end and another begin during a long
+    // visit); the server writes it only when it changed.
+    api('/v1/visits/' + visit.id + '/ping', { url: location.href, gaSessionId: gaSession() }).then(guard(show), (status) => {
       // 404: the visit expired while the tab slept; start again (once: visit is cleared)
       if (status !== 404 || !visit) return;
       visit = null;

@@ -18,6 +18,8 @@ export interface Touch {
   referrer: string | null;
   landingPage: string | null;
   gaClientId: string | null;
+  /** The GA4 session the visit was last seen in: the GA4 event's session_id. */
+  gaSessionId: string | null;
   ymClientId: string | null;
   gclid: string | null;
   yclid: string | null;

@@ -48,11 +48,11 @@ const HELD_BY_VISITOR = `main.tracking_numbers n JOIN main.visits v ON v.id = n.
  * VisitService.continueVisitor for the common case, the held number of the same pool and the same
  * campaign (`any_campaign`: the new page is a direct visit): the held visit goes on, its hold
  * extended to max(current end, `hold_floor`) (NULL for a fixed hold: unchanged), number row
- * and running hold row alike (HoldStore.setHoldEnd), its activity and new page recorded
- * (VisitStore.recordActivity); no visit row is written. What it did goes to the one-row temp
- * table `visit_continued`, which RETURNING reads. Anything else (a new campaign hands the number
- * over to a new visit, another pool) and the dry pools come back from RETURNING with neither a
- * number type nor a continued visit and take the per-visit path, which keeps the one
+ * and running hold row alike (HoldStore.setHoldEnd), its activity, new page and new GA4 session
+ * id recorded (VisitStore.recordActivity); no visit row is written. What it did goes to the
+ * one-row temp table `visit_continued`, which RETURNING reads. Anything else (a new campaign hands
+ * the number over to a new visit, another pool) and the dry pools come back from RETURNING with
+ * neither a number type nor a continued visit and take the per-visit path, which keeps the one
  * implementation of hand-overs, exhaustion events and onExhausted.
  */
 export const VISIT_BATCH_SETUP = `
@@ -98,7 +98,7 @@ BEGIN
     FROM temp.visit_continued AS c WHERE tracking_numbers.id = c.number_id AND tracking_numbers.hold_visit_id = c.visit_id;
   UPDATE main.number_holds SET held_until = c.hold_until
     FROM temp.visit_continued AS c WHERE number_holds.number_id = c.number_id AND number_holds.visit_id = c.visit_id AND number_holds.ended_reason IS NULL;
-  UPDATE main.visits SET last_seen_at = NEW.now, pages_seen = pages_seen + c.new_page
+  UPDATE main.visits SET last_seen_at = NEW.now, pages_seen = pages_seen + c.new_page, ga_session_id = coalesce(NEW.ga_session_id, visits.ga_session_id)
     FROM temp.visit_continued AS c WHERE visits.id = c.visit_id;
   INSERT INTO main.visit_pages (visit_id, url, seen_at) SELECT visit_id, NEW.landing_url, NEW.now FROM temp.visit_continued WHERE new_page;
 END;`;

@@ -55,6 +55,7 @@ export function newVisitRecord(id: string, visitorId: string, input: NewVisitInp
     term: s.term,
     content: s.content,
     gaClientId: input.gaClientId ?? null,
+    gaSessionId: input.gaSessionId ?? null,
     ymClientId: input.ymClientId ?? null,
     userAgent: input.userAgent ?? null,
     ip: input.ip ?? null,

@@ -43,9 +43,9 @@ const GOING_ON_IDS = 'ARRAY(SELECT number_id FROM going_on)';
  *   in the batch, holding a number of the same pool, direct or of its held visit's campaign
  *   (isSameCampaign), goes on with that visit: no visit row; the hold ends at the later of its end
  *   and the floor (extendedHoldEnd), on the number row and the running hold row; the held visit
- *   is seen now, and the page is added (pages_seen + 1) unless it is the visit's last page. A
- *   hand-over (new campaign), another pool and a repeat in the batch (the statement cannot see its
- *   own inserts) stay on the per-visit path.
+ *   is seen now, takes the GA4 session id the new page sent (if any), and the page is added
+ *   (pages_seen + 1) unless it is the visit's last page. A hand-over (new campaign), another pool
+ *   and a repeat in the batch (the statement cannot see its own inserts) stay on the per-visit path.
  * - `eligible` leaves out, as SQLite's WHEN clause does, a visit whose visitor may hold a number
  *   and already holds one (as HoldStore.heldByVisitor), or asked for one earlier in this batch;
  *   the others are ranked per pool in arrival order.
@@ -87,7 +87,7 @@ WITH claimed AS MATERIALIZED (SELECT claimed_id, fingerprint FROM calltrack_clai
     SELECT w.* FROM wanting AS w WHERE NOT EXISTS (SELECT 1 FROM wanting AS e WHERE e.visitor_id = w.visitor_id AND e.ord < w.ord)),
   going_on AS MATERIALIZED (
     SELECT r.ordinality, l.hold_visit_id AS previous_id, w.visit_id, l.id AS number_id, l.number, GREATEST(l.hold_until, w.floor) AS until,
-      r.landing_url, r.created_at,
+      r.landing_url, r.created_at, r.ga_session_id,
       COALESCE(r.landing_url, '') <> '' AND r.landing_url IS DISTINCT FROM
         (SELECT url FROM visit_pages WHERE visit_id = l.hold_visit_id ORDER BY id DESC LIMIT 1) AS new_page
     FROM first_ask AS w JOIN latest AS l ON l.visitor_id = w.visitor_id AND l.pool_name = w.pool_name JOIN rows AS r ON r.id = w.visit_id
@@ -132,7 +132,8 @@ WITH claimed AS MATERIALIZED (SELECT claimed_id, fingerprint FROM calltrack_clai
     UPDATE number_holds AS h SET held_until = g.until FROM going_on AS g
     WHERE h.number_id = g.number_id AND h.visit_id = g.previous_id AND h.ended_reason IS NULL AND h.number_id = ANY(${GOING_ON_IDS})),
   gv AS (
-    UPDATE visits AS pv SET last_seen_at = g.created_at, pages_seen = pv.pages_seen + CASE WHEN g.new_page THEN 1 ELSE 0 END
+    UPDATE visits AS pv SET last_seen_at = g.created_at, pages_seen = pv.pages_seen + CASE WHEN g.new_page THEN 1 ELSE 0 END,
+      ga_session_id = COALESCE(g.ga_session_id, pv.ga_session_id)
     FROM going_on AS g WHERE pv.id = g.previous_id AND pv.id = ANY(ARRAY(SELECT previous_id FROM going_on)))
 SELECT id AS asked_id, id AS visit_id, number, number_type, NULL::bigint AS hold_until FROM v
 UNION ALL SELECT visit_id, previous_id, number, 'dynamic', until FROM going_on`;

@@ -16,13 +16,14 @@ import { staticOrNone, type VisitFacts } from './pool-match.js';
 import { isBotUserAgent, isDirect, type VisitSource } from './visit-source.js';
 import type { VisitObserver } from './visit-metrics.js';
 import type { VisitorLocks } from './visitor-locks.js';
-import type { ShownNumberType, VisitRecord, VisitStore } from './visit-store.js';
+import { gaSessionChange, type ShownNumberType, type VisitRecord, type VisitStore } from './visit-store.js';
 
 export interface NewVisitInput {
   visitorId?: string | undefined;
   url: string;
   referrer?: string | undefined;
   gaClientId?: string | undefined;
+  gaSessionId?: string | undefined;
   ymClientId?: string | undefined;
   region?: string | undefined;
   userAgent?: string | undefined;
@@ -170,7 +171,7 @@ export class VisitService {
     if (previous && isSameCampaign(previous, source)) {
       const until = this.d.allocator.extendedUntil(heldPool, held.holdUntil ?? now, now);
       await this.d.holds.setHoldEnd(trx, held.id, previous.id, until);
-      await this.d.visits.recordActivity(trx, previous.id, now, visit.landingUrl);
+      await this.d.visits.recordActivity(trx, previous.id, now, visit.landingUrl, gaSessionChange(previous, visit.gaSessionId));
       return { visitId: previous.id, visitorId: visit.visitorId, number: held.number, pool: heldPool.name, type: 'dynamic' as const, holdUntil: until };
     }
     await this.d.visits.insert(trx, { ...visit, poolName: heldPool.name, number: held.number, numberType: 'dynamic' });
@@ -178,14 +179,17 @@ export class VisitService {
     return { visitId: visit.id, visitorId: visit.visitorId, number: shown.number, pool: heldPool.name, type: 'dynamic' as const, holdUntil: shown.holdUntil };
   }
 
-  /** The page is still open: extend the hold (or regain a number if it lapsed) and record the page. */
-  async ping(visitId: string, url?: string): Promise<{ number: string | null; type: ShownNumberType; holdUntil: number | null }> {
+  /**
+   * The page is still open: extend the hold (or regain a number if it lapsed) and record the page,
+   * and the GA4 session it is in now (a long visit can outlast a GA session).
+   */
+  async ping(visitId: string, url?: string, gaSessionId?: string): Promise<{ number: string | null; type: ShownNumberType; holdUntil: number | null }> {
     const cfg = this.d.config.current;
     const now = this.d.clock.now();
     const answer = await this.inTransaction(async (trx) => {
       await this.d.visitorLocks.lockVisitorOf(trx, visitId);
       const visit = await this.liveVisit(trx, visitId, now);
-      await this.d.visits.recordActivity(trx, visit.id, now, url ?? null);
+      await this.d.visits.recordActivity(trx, visit.id, now, url ?? null, gaSessionChange(visit, gaSessionId));
       const pool = cfg.pools.find((p) => p.name === visit.poolName);
       if (visit.numberType !== 'dynamic' || !pool || !visit.number) {
         return { number: visit.number, type: visit.numberType, holdUntil: null };

@@ -28,6 +28,8 @@ export interface VisitRecord {
   term: string | null;
   content: string | null;
   gaClientId: string | null;
+  /** The GA4 session the page was in (`_ga_<container>` cookie); a ping updates it when a new one began. */
+  gaSessionId: string | null;
   ymClientId: string | null;
   userAgent: string | null;
   ip: string | null;
@@ -62,6 +64,7 @@ export const VISIT_COLUMNS: [keyof VisitRecord, string][] = [
   ['term', 'term'],
   ['content', 'content'],
   ['gaClientId', 'ga_client_id'],
+  ['gaSessionId', 'ga_session_id'],
   ['ymClientId', 'ym_client_id'],
   ['userAgent', 'user_agent'],
   ['ip', 'ip'],
@@ -83,6 +86,11 @@ export function rowToVisit(row: Record<string, unknown>): VisitRecord {
   return out as unknown as VisitRecord;
 }
 
+/** The session id to store for activity carrying `sent`: null when there is nothing new (none sent, or the same). */
+export function gaSessionChange(stored: VisitRecord, sent: string | null | undefined): string | null {
+  return sent && sent !== stored.gaSessionId ? sent : null;
+}
+
 function visitToRow(v: VisitRecord): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [field, column] of VISIT_COLUMNS) row[column] = v[field];
@@ -101,9 +109,14 @@ export class VisitStore {
     return row ? rowToVisit(row) : undefined;
   }
 
-  /** Activity on the visit: a ping, with the page it came from when the page changed. */
-  async recordActivity(q: Executor, id: string, at: number, url: string | null): Promise<void> {
+  /**
+   * Activity on the visit: a ping, with the page it came from when the page changed, and a new
+   * GA4 session id when the page is now in another GA session (see gaSessionChange); it goes in
+   * the same UPDATE, so a ping costs no extra statement.
+   */
+  async recordActivity(q: Executor, id: string, at: number, url: string | null, gaSessionId: string | null = null): Promise<void> {
     const patch: Record<string, unknown> = { last_seen_at: at };
+    if (gaSessionId !== null) patch.ga_session_id = gaSessionId;
     if (url) {
       const last = (await q(PAGES).where({ visit_id: id }).orderBy('id', 'desc').first('url')) as { url: string } | undefined;
       if (last?.url !== url) {

@@ -9,11 +9,15 @@ export interface NewVisitBody {
   url: string;
   referrer?: string | null;
   gaClientId?: string | null;
+  gaSessionId?: string | null;
   ymClientId?: string | null;
   region?: string | null;
 }
 
 const optionalText = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+
+/** A GA4 session id as gtag writes it (Unix seconds of the session's start): decimal digits, int64-sized at most. */
+export const gaSessionIdSchema = { type: ['string', 'null'], pattern: '^[0-9]{1,20}$' } as const;
 
 export const newVisitBodySchema = {
   type: 'object',
@@ -23,6 +27,7 @@ export const newVisitBodySchema = {
     url: { type: 'string', minLength: 1, maxLength: 4096 },
     referrer: optionalText(4096),
     gaClientId: optionalText(100),
+    gaSessionId: gaSessionIdSchema,
     ymClientId: optionalText(100),
     region: optionalText(100),
   },
@@ -38,6 +43,7 @@ export function newVisitInput(req: FastifyRequest, body: NewVisitBody, limiter: 
     url: body.url,
     referrer: body.referrer ?? undefined,
     gaClientId: body.gaClientId ?? undefined,
+    gaSessionId: body.gaSessionId ?? undefined,
     ymClientId: body.ymClientId ?? undefined,
     region: body.region ?? undefined,
     userAgent: req.headers['user-agent'],

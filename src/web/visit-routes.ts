@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { formatNational } from '../phone/e164.js';
 import type { VisitService } from '../tracking/visit-service.js';
 import type { FixedWindowRateLimiter } from './rate-limiter.js';
-import { isoTime, newVisitBodySchema, newVisitInput, shownNumberJson, type NewVisitBody } from './visit-http.js';
+import { gaSessionIdSchema, isoTime, newVisitBodySchema, newVisitInput, shownNumberJson, type NewVisitBody } from './visit-http.js';
 
 const newVisitSchema = {
   body: newVisitBodySchema,
@@ -29,7 +29,7 @@ const visitParams = { type: 'object', required: ['id'], properties: { id: { type
 
 const pingSchema = {
   params: visitParams,
-  body: { type: ['object', 'null'], properties: { url: { type: 'string', minLength: 1, maxLength: 4096 } } },
+  body: { type: ['object', 'null'], properties: { url: { type: 'string', minLength: 1, maxLength: 4096 }, gaSessionId: gaSessionIdSchema } },
 } as const;
 
 
@@ -71,11 +71,11 @@ export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; li
       return reply.status(201).send(shownNumberJson(shown));
     });
 
-    app.post<{ Params: { id: string }; Body: { url?: string } | null | undefined }>(
+    app.post<{ Params: { id: string }; Body: { url?: string; gaSessionId?: string | null } | null | undefined }>(
       '/v1/visits/:id/ping',
       { schema: pingSchema, preHandler: checkOrigin },
       async (req) => {
-        const result = await deps.visits.ping(req.params.id, req.body?.url);
+        const result = await deps.visits.ping(req.params.id, req.body?.url, req.body?.gaSessionId ?? undefined);
         return {
           number: result.number,
           display: result.number ? formatNational(result.number) : null,

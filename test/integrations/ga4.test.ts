@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { OutboxStore } from '../../src/integrations/outbox-store.js';
-import { createApp } from '../../src/main.js';
+import { createApp, type App } from '../../src/main.js';
 import { makeCall, makeMissedCall } from '../support/calls.js';
 import { makeConfig } from '../support/config.js';
 import { testLogger } from '../support/logger.js';
@@ -11,7 +11,8 @@ import { TestReceiver } from '../support/receiver.js';
 import { tempDir } from '../support/temp.js';
 
 describe('GA4 Measurement Protocol', () => {
-  it('sends one phone_call event per finished call with a GA client id, field by field', async () => {
+  /** calltrack with GA4 pointed at a real HTTP receiver on loopback; the outbox runs when the test says. */
+  async function withGa4(test: (app: App, ga: TestReceiver) => Promise<void>): Promise<void> {
     const dir = tempDir();
     const ga = await new TestReceiver().start();
     ga.respond = (req) => (req.url.startsWith('/mp/collect?') ? 204 : 404);
@@ -25,6 +26,14 @@ describe('GA4 Measurement Protocol', () => {
     const app = await createApp(cfg, { logger: testLogger(), clock, baseDir: dir, dispatcher: { pollMs: 3_600_000 } });
     await app.start({ listen: false });
     try {
+      await test(app, ga);
+    } finally {
+      await app.stop();
+    }
+  }
+
+  it('sends one phone_call event per finished call with a GA client id, field by field', async () => {
+    await withGa4(async (app, ga) => {
       const answered = makeCall({ firstCall: false, term: null });
       const missed = makeMissedCall({ startedAt: Date.UTC(2026, 10, 2, 9, 30), gaClientId: '555.666' });
       const anonymous = makeCall({ gaClientId: null });
@@ -49,7 +58,7 @@ describe('GA4 Measurement Protocol', () => {
         events: [
           {
             name: 'phone_call',
-            params: { source: 'yandex', medium: 'cpc', campaign: 'fridges', status: 'answered', talk_seconds: 90, target: 1, first_call: 0 },
+            params: { source: 'yandex', medium: 'cpc', campaign: 'fridges', status: 'answered', talk_seconds: 90, target: 1, first_call: 0, engagement_time_msec: 1 },
           },
         ],
       });
@@ -59,15 +68,43 @@ describe('GA4 Measurement Protocol', () => {
         events: [
           {
             name: 'phone_call',
-            params: { source: 'yandex', medium: 'cpc', campaign: 'fridges', term: 'buy fridge', status: 'no-answer', talk_seconds: 0, target: 0, first_call: 1 },
+            params: { source: 'yandex', medium: 'cpc', campaign: 'fridges', term: 'buy fridge', status: 'no-answer', talk_seconds: 0, target: 0, first_call: 1, engagement_time_msec: 1 },
           },
         ],
       });
       const stored = await new OutboxStore().listByCall(app.db, answered.id);
       assert.deepEqual(stored.map((e) => [e.target, e.status]), [['ga4', 'delivered']]);
       assert.doesNotMatch(stored[0]!.payload, /ga-secret-value/, 'the API secret is never stored in the outbox');
-    } finally {
-      await app.stop();
-    }
+    });
+  });
+
+  it("carries the visit's GA4 session id for session attribution, stamped with the call's start", async () => {
+    await withGa4(async (app, ga) => {
+      const sessionStart = Date.UTC(2026, 10, 2, 8, 50);
+      const answered = makeCall({ gaSessionId: String(sessionStart / 1000), firstCall: false, term: null });
+      // Google attributes the session only to a request within 24 h of its start; a later call still says which session it was.
+      const dayLater = makeMissedCall({ startedAt: sessionStart + 25 * 3_600_000, gaClientId: '555.666', gaSessionId: String(sessionStart / 1000) });
+      await app.callEvents.publish('call.completed', answered);
+      await app.callEvents.publish('call.missed', dayLater);
+      await app.outbox.runOnce();
+
+      assert.equal(ga.requests.length, 2);
+      assert.deepEqual(JSON.parse(ga.requests[0]!.body), {
+        client_id: '1234567890.1700000000',
+        timestamp_micros: answered.startedAt * 1000,
+        events: [
+          {
+            name: 'phone_call',
+            params: {
+              source: 'yandex', medium: 'cpc', campaign: 'fridges', status: 'answered', talk_seconds: 90, target: 1, first_call: 0,
+              session_id: '1793609400', engagement_time_msec: 1,
+            },
+          },
+        ],
+      });
+      const late = JSON.parse(ga.requests[1]!.body) as { timestamp_micros: number; events: { params: Record<string, unknown> }[] };
+      assert.equal(late.timestamp_micros, dayLater.startedAt * 1000);
+      assert.equal(late.events[0]?.params.session_id, '1793609400');
+    });
   });
 });

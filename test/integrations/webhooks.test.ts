@@ -47,7 +47,7 @@ describe('CRM webhooks from the outbox', () => {
     receiver.now = () => clock.now();
     const app = await startApp(tempDir(), receiver.url, clock);
     try {
-      const call = makeCall({ status: 'ringing', answeredAt: null, endedAt: null, talkSeconds: null });
+      const call = makeCall({ status: 'ringing', answeredAt: null, endedAt: null, talkSeconds: null, gaSessionId: '1764770000' });
       await app.callEvents.publish('call.started', call);
       await app.outbox.runOnce();
       assert.equal(receiver.requests.length, 1);
@@ -62,6 +62,7 @@ describe('CRM webhooks from the outbox', () => {
       assert.equal(event?.call.id, call.id);
       assert.equal(event?.call.attribution.source, 'yandex');
       assert.equal(event?.call.attribution.gaClientId, call.gaClientId);
+      assert.equal(event?.call.attribution.gaSessionId, '1764770000', 'a CRM sending its own GA4 events needs the session too');
       assert.equal(event?.call.startedAt, new Date(call.startedAt).toISOString());
       assert.equal(verifySignature(req.headers['x-calltrack-signature'] as string, req.body, 'another-secret-0123456', {
         nowSeconds: Math.floor(clock.now() / 1000),

@@ -36,7 +36,7 @@ async function seed(dir: string): Promise<{ db: Database; recDir: string; dbFile
       forwardedTo: '+74951112233', trunk: 'carrier', startedAt, ringingAt: null, answeredAt: startedAt + 1000, endedAt: startedAt + 60000,
       status: 'answered', sipCode: 200, hangupBy: 'caller', ringSeconds: 1, talkSeconds: 59, attributionType: null, poolName: null,
       visitId: null, late: false, source: null, medium: null, campaign: null, term: null, content: null, referrer: null, landingPage: null,
-      gaClientId: null, ymClientId: null, gclid: null, yclid: null, firstCall: null, targetCall: null, firstTouch: null, tags: [], note: null,
+      gaClientId: null, gaSessionId: null, ymClientId: null, gclid: null, yclid: null, firstCall: null, targetCall: null, firstTouch: null, tags: [], note: null,
       dealValue: null, recordingStatus: status, recordingError: null, recordingPath: file ?? null, recordingSize: file ? 16044 : null,
       recordingDuration: file ? 1 : null, createdAt: startedAt, updatedAt: startedAt,
     });

@@ -46,17 +46,20 @@ describe('who may call, and which numbers', () => {
   });
 
   it('forwards a pool number with the visit that was shown it', async () => {
-    h.attributor.showTo('+74950000101', { visitId: 'visit-1', source: 'google', medium: 'cpc', campaign: 'spring', term: 'plumber', gaClientId: 'GA1.1.5.6' });
+    h.attributor.showTo('+74950000101', { visitId: 'visit-1', source: 'google', medium: 'cpc', campaign: 'spring', term: 'plumber', gaClientId: 'GA1.1.5.6', gaSessionId: '1764770000' });
     const caller = h.fake.sip.placeCall({ from: '79031112233', to: '+74950000101' });
     const callee = await h.fake.sip.nextInvite();
     assert.deepEqual(
-      ['Source', 'Medium', 'Campaign', 'Term', 'Visit-Id', 'GA-Client-Id', 'First-Call'].map((n) => callee.get(`X-Calltrack-${n}`)),
-      ['google', 'cpc', 'spring', 'plumber', 'visit-1', 'GA1.1.5.6', 'yes'],
+      ['Source', 'Medium', 'Campaign', 'Term', 'Visit-Id', 'GA-Client-Id', 'GA-Session-Id', 'First-Call'].map((n) => callee.get(`X-Calltrack-${n}`)),
+      ['google', 'cpc', 'spring', 'plumber', 'visit-1', 'GA1.1.5.6', '1764770000', 'yes'],
     );
     callee.reject(486);
     await caller.finalResponse();
     const row = await h.finalRow(caller.callId);
-    assert.deepEqual({ type: row.attributionType, pool: row.poolName, visit: row.visitId, source: row.source }, { type: 'dynamic', pool: 'ads', visit: 'visit-1', source: 'google' });
+    assert.deepEqual(
+      { type: row.attributionType, pool: row.poolName, visit: row.visitId, source: row.source, gaSession: row.gaSessionId },
+      { type: 'dynamic', pool: 'ads', visit: 'visit-1', source: 'google', gaSession: '1764770000' },
+    );
   });
 
   it('still forwards from the config when attribution throws, without attribution', async () => {

@@ -58,7 +58,7 @@ describe('the forwarded INVITE', () => {
     assert.equal(targetUri(trunk, '+74951112233'), 'sips:+74951112233@pbx;transport=tls');
     const opts = forwardOptions(cfg.sip, trunk, {
       callId: 'id-1', caller: '+79161234567', callerIsE164: true, callerName: null,
-      attribution: { source: 'Radio "Hit"\r\nX-Evil: 1', medium: null, campaign: null, term: null, visitId: null, gaClientId: null, firstCall: false },
+      attribution: { source: 'Radio "Hit"\r\nX-Evil: 1', medium: null, campaign: null, term: null, visitId: null, gaClientId: null, gaSessionId: null, firstCall: false },
     }, 'v=0');
     assert.equal(opts.headers?.['X-Calltrack-Source'], 'Radio "Hit" X-Evil: 1');
     assert.equal(opts.headers?.From, '"[Radio \\"Hit\\" X-Evil: 1] +79161234567" <sip:+79161234567@localhost>');

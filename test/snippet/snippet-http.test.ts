@@ -57,6 +57,7 @@ describe('GET /snippet.js', () => {
     assert.match(js, /"site":\["78005553535"\]/);
     assert.match(js, /"ads":\{"site":\["74951234567"\],"reveal":false\}/);
     assert.match(js, /"campaign-1":\{"site":\["78123000100","78123000101"\],"reveal":true\}/);
+    assert.doesNotMatch(js, /"ga":/, 'without analytics.ga4 there is no GA4 session cookie to read (no event would carry it)');
     // It must parse as a classic script (what a browser sees).
     assert.doesNotThrow(() => new Function(js));
 

@@ -41,6 +41,7 @@ export function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
     referrer: 'https://yandex.ru/',
     landingPage: 'https://shop.example.com/fridges?utm_source=yandex',
     gaClientId: '1234567890.1700000000',
+    gaSessionId: null,
     ymClientId: '1700000000123456789',
     gclid: null,
     yclid: '5531234567890',

@@ -49,6 +49,6 @@ export class ConfigAttributor implements CallAttributor {
 function emptyTouch(type: Touch['type']): Touch {
   return {
     type, visitId: null, poolName: null, source: null, medium: null, campaign: null, term: null, content: null, referrer: null,
-    landingPage: null, gaClientId: null, ymClientId: null, gclid: null, yclid: null, late: false,
+    landingPage: null, gaClientId: null, gaSessionId: null, ymClientId: null, gclid: null, yclid: null, late: false,
   };
 }

@@ -112,7 +112,7 @@ export async function repeatedVisitorKeepsOneNumber(f: TrackingFixture, db: Grou
   const same = await Promise.all([
     f.app.visits.startVisit({ url: CPC, visitorId }),
     f.app.visits.startVisit({ url: CPC, visitorId }),
-    f.app.visits.startVisit({ url: `${CPC}&page=about`, visitorId }),
+    f.app.visits.startVisit({ url: `${CPC}&page=about`, visitorId, gaSessionId: '1764770500' }),
     f.app.visits.startVisit({ url: CPC, visitorId: `other-${randomUUID()}` }),
     f.app.visits.startVisit({ url: `${CPC.replace('campaign=a', 'campaign=b')}`, visitorId }),
   ]);
@@ -126,6 +126,7 @@ export async function repeatedVisitorKeepsOneNumber(f: TrackingFixture, db: Grou
   assert.equal(running.length, 1, 'one running hold for the visitor');
   const pages = (await f.app.db('visit_pages').where({ visit_id: same[0]?.visitId }).orderBy('id').pluck('url')) as string[];
   assert.deepEqual(pages, [CPC, `${CPC}&page=about`], 'the repeat with a new page recorded it on the continued visit');
+  assert.equal((await f.app.visits.findVisit(same[0]?.visitId ?? ''))?.gaSessionId, '1764770500', "and its tab's GA4 session");
 }
 
 /**
@@ -136,12 +137,17 @@ export async function repeatedVisitorKeepsOneNumber(f: TrackingFixture, db: Grou
  */
 export async function holderContinuesInTheBatch(f: TrackingFixture, db: GroupCommitDb): Promise<void> {
   const visitors = Array.from({ length: 3 }, () => `tab-${randomUUID()}`);
-  const first = await Promise.all(visitors.map((visitorId) => f.app.visits.startVisit({ url: CPC, visitorId })));
+  const first = await Promise.all(visitors.map((visitorId) => f.app.visits.startVisit({ url: CPC, visitorId, gaClientId: '111.222', gaSessionId: '1764770000' })));
+  const gaIds = async (ids: string[]) => Promise.all(ids.map(async (id) => (await f.app.visits.findVisit(id))?.gaSessionId));
+  assert.deepEqual(await gaIds(first.map((s) => s.visitId)), ['1764770000', '1764770000', '1764770000'], 'the batch writes the GA4 session id');
   f.clock.advance(2 * MINUTE);
   const visitsBefore = await countRows(f, 'visits');
   db.statements.clear();
-  const again = await Promise.all(visitors.map((visitorId, i) => f.app.visits.startVisit({ url: i === 2 ? CPC : `${CPC}&tab=${i}`, visitorId })));
+  // The second tab of visitor 0 is in a new GA session; visitor 1's sends none (no GA cookie yet).
+  const sessions = ['1764771800', undefined, '1764770000'];
+  const again = await Promise.all(visitors.map((visitorId, i) => f.app.visits.startVisit({ url: i === 2 ? CPC : `${CPC}&tab=${i}`, visitorId, gaSessionId: sessions[i] })));
   const knexStatements = db.statements.sql.length;
+  assert.deepEqual(await gaIds(again.map((s) => s.visitId)), ['1764771800', '1764770000', '1764770000'], 'the visit gone on with takes a new GA4 session id, keeps its own otherwise');
   assert.deepEqual(again.map((s) => [s.visitId, s.number, s.type, s.pool]), first.map((s) => [s.visitId, s.number, 'dynamic', 'ads']), 'each visitor goes on with its visit and number');
   const until = f.clock.now() + 15 * MINUTE;
   assert.deepEqual(again.map((s) => s.holdUntil), [until, until, until], 'the hold runs holdMinutes from now');

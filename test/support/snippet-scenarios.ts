@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiFailureScenarios } from './snippet-api-failure-scenarios.js';
+import { gaSessionScenarios } from './snippet-ga-scenarios.js';
 import { attributeOf, launchEngine, textOf, waitInPage, type BrowserEngine, type EngineName, type PageDriver } from './page-driver.js';
 import type { PageDocument } from './page-globals.js';
 import { REVEAL_AND_OPEN_POOLS, SECOND_BODY, SHOP_BODY, sitePage, US_BODY } from './snippet-pages.js';
@@ -216,4 +217,5 @@ export function snippetScenarios(engineName: EngineName): void {
   });
 
   apiFailureScenarios(engineName, () => engine);
+  gaSessionScenarios(engineName, () => engine);
 }

@@ -36,15 +36,20 @@ describe('call attribution (SQLite, virtual clock)', () => {
       url: 'https://shop.example.com/?utm_source=yandex&utm_medium=cpc&utm_campaign=fridges&yclid=42',
       referrer: 'https://yandex.ru/',
       gaClientId: 'GA1.2.3.4',
+      gaSessionId: '1764666000',
     });
-    f.clock.advance(14 * MINUTE);
+    // A GA session ended and a new one began while the page stayed open: the ping says so.
+    f.clock.advance(MINUTE);
+    await f.app.visits.ping(v.visitId, undefined, '1764667800');
+    f.clock.advance(13 * MINUTE);
     const a = await attribute(v.number ?? '', CALLER);
     assert.equal(a?.type, 'dynamic');
     assert.deepEqual([a?.visitId, a?.source, a?.medium, a?.campaign, a?.yclid, a?.gaClientId], [v.visitId, 'yandex', 'cpc', 'fridges', '42', 'GA1.2.3.4']);
+    assert.equal(a?.gaSessionId, '1764667800', "the call carries the visit's latest GA4 session");
     assert.deepEqual([a?.late, a?.firstCall, a?.firstTouch, a?.poolName], [false, true, null, 'ads']);
     assert.deepEqual(a?.forwardTo, ['+74951112233', '+74951112244']);
 
-    // Without the call the hold would end at 15 min; the call moved it to 14 + 15.
+    // Without the call the hold would end at 1 + 15 min (the ping); the call moved it to 14 + 15.
     f.clock.advance(10 * MINUTE);
     const other = await f.app.visits.startVisit({ url: 'https://shop.example.com/' });
     assert.equal(other.type, 'fallback', 'the caller still holds the only number');

@@ -53,14 +53,18 @@ describe('visit API over HTTP (loopback)', () => {
   });
 
   it('a bad body is 400 naming the field', async () => {
-    const cases: [unknown, string][] = [
-      [{}, 'body.url'],
-      [{ url: 'not a url' }, 'body.url'],
-      [{ url: `${SITE}/`, visitorId: 'has spaces' }, 'body.visitorId'],
-      [{ url: `${SITE}/`, region: 'x'.repeat(101) }, 'body.region'],
+    const cases: [string, unknown, string][] = [
+      ['/v1/visits', {}, 'body.url'],
+      ['/v1/visits', { url: 'not a url' }, 'body.url'],
+      ['/v1/visits', { url: `${SITE}/`, visitorId: 'has spaces' }, 'body.visitorId'],
+      ['/v1/visits', { url: `${SITE}/`, region: 'x'.repeat(101) }, 'body.region'],
+      ['/v1/visits', { url: `${SITE}/`, gaSessionId: 'GS1.1.1764666000.1.1' }, 'body.gaSessionId'],
+      ['/v1/visits', { url: `${SITE}/`, gaSessionId: '1'.repeat(21) }, 'body.gaSessionId'],
+      ['/v1/visits', { url: `${SITE}/`, gaSessionId: '' }, 'body.gaSessionId'],
+      ['/v1/visits/x/ping', { url: `${SITE}/`, gaSessionId: '17646x' }, 'body.gaSessionId'],
     ];
-    for (const [body, field] of cases) {
-      const res = await post('/v1/visits', body);
+    for (const [path, body, field] of cases) {
+      const res = await post(path, body);
       assert.equal(res.status, 400, JSON.stringify(body));
       const err = ((await res.json()) as { error: { field: string; message: string } }).error;
       assert.equal(err.field, field);
@@ -128,5 +132,18 @@ describe('visit API over HTTP (loopback)', () => {
       types.push(String(((await res.json()) as { type: string }).type));
     }
     assert.deepEqual(types, ['dynamic', 'dynamic', 'dynamic', 'fallback']);
+  });
+
+  it("stores a visit's GA4 session id; a ping from a new GA session updates it, one without keeps it", async () => {
+    f.clock.advance(61_000);
+    const started = await post('/v1/visits', { url: `${SITE}/`, gaClientId: '111.222', gaSessionId: '1764666000' });
+    assert.equal(started.status, 201);
+    const { visitId } = (await started.json()) as { visitId: string };
+    const stored = async () => ((await f.app.db('visits').where({ id: visitId }).first()) as { ga_session_id: string | null }).ga_session_id;
+    assert.equal(await stored(), '1764666000');
+    assert.equal((await post(`/v1/visits/${visitId}/ping`, { url: `${SITE}/`, gaSessionId: '1764667800' })).status, 200);
+    assert.equal(await stored(), '1764667800', 'the page is in a new GA session');
+    assert.equal((await post(`/v1/visits/${visitId}/ping`, { url: `${SITE}/cart`, gaSessionId: null })).status, 200);
+    assert.equal(await stored(), '1764667800', 'a ping without one (the cookie is gone) keeps the last');
   });
 });

@@ -84,6 +84,7 @@ async function attribution(call) {
       ['Referrer', url(a.referrer)],
       ['Landing page', url(a.landingPage)],
       ['Google Analytics client id', a.gaClientId],
+      ['Google Analytics session id', a.gaSessionId],
       ['Yandex Metrica client id', a.ymClientId],
       ['gclid', a.gclid],
       ['yclid', a.yclid],
