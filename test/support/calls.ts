@@ -108,7 +108,7 @@ export async function seedVisitsOf(db: Database, calls: CallRecord[], startedAt:
         id: call.visitId, visitorId: `visitor-${call.visitId}`, siteHost: 'shop.example.com', landingUrl: call.landingPage,
         referrer: call.referrer, utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null,
         gclid: call.gclid, yclid: call.yclid, fbclid: null, source: call.source, medium: call.medium, campaign: call.campaign,
-        term: call.term, content: call.content, gaClientId: call.gaClientId, ymClientId: call.ymClientId, userAgent: null, ip: null,
+        term: call.term, content: call.content, gaClientId: call.gaClientId, gaSessionId: call.gaSessionId, ymClientId: call.ymClientId, userAgent: null, ip: null,
         region: null, isBot: false, poolName: call.poolName, number: call.trackingNumber, numberType: 'dynamic', pagesSeen: 1,
         createdAt: at, lastSeenAt: at,
       });
