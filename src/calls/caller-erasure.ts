@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
-import { eraseCallerFromEntry } from '../integrations/outbox-erasure.js';
+import { eraseCallerFromEntry, isAnalyticsEntry } from '../integrations/outbox-erasure.js';
 import type { OutboxStore } from '../integrations/outbox-store.js';
 import type { RecordingRetention, RecordingStore } from '../media/recording-retention.js';
 import { anonymiseVisits, identifiableVisitsOf } from '../tracking/visit-retention.js';
@@ -36,9 +36,19 @@ export interface CallerErasureReport {
   recordingsFailed: { callId: string; path: string; error: string }[];
   /** Visits (the credited ones and every other visit of the same visitor) that lost IP address and user agent. */
   visitsAnonymised: number;
-  /** Webhook outbox entries (any status) whose body no longer holds the number. */
+  /** Webhook outbox entries (any status) whose body no longer holds the number or the visitor's analytics ids. */
   outboxEntriesRewritten: number;
+  /** Analytics hits (GA4) not yet delivered: dropped, so the person's analytics profile gets no more data. */
+  outboxEntriesDropped: number;
 }
+
+/**
+ * What a call loses: the caller's number, the free-text note (it may name the person) and the
+ * visitor's analytics ids (GA client id and session id, Metrica ClientID: online identifiers that
+ * link the call to the person's profile in GA4 and Metrica). Attribution (source, campaign, click
+ * ids of the ad) stays: it describes the ad, and reports count on it.
+ */
+const ERASED_CALL_FIELDS = { caller_number: null, note: null, ga_client_id: null, ga_session_id: null, ym_client_id: null };
 
 interface CallRef {
   id: string;
@@ -59,9 +69,10 @@ export interface CallerErasureDeps {
 /**
  * Erases one caller's personal data on request (`calltrack calls forget`, GDPR art. 17, 152-FZ).
  * Each of the caller's calls keeps what analytics needs (times, status, attribution, verdict,
- * deal value, tags) and loses its caller number and note; its recording file is deleted
- * (recording_status `erased`); the visits it was credited to, and the visitor's other visits,
- * lose IP address and user agent; its webhook outbox bodies are rewritten without the number.
+ * deal value, tags) and loses its caller number, note and the visitor's analytics ids
+ * (ERASED_CALL_FIELDS); its recording file is deleted (recording_status `erased`); the visits it
+ * was credited to, and the visitor's other visits, lose IP address, user agent and analytics ids;
+ * its webhook outbox bodies are rewritten without them, and its GA4 hits not yet sent are dropped.
  *
  * Files are deleted before the batch's transaction: if the transaction then fails, the rows
  * still carry the number and a second run finds them (their files as already gone). The other
@@ -75,7 +86,7 @@ export class CallerErasure {
     const now = this.d.clock.now();
     const report: CallerErasureReport = {
       caller, dryRun: opts.dryRun, callsErased: 0, callsInProgress: 0, recordingsDeleted: 0, recordingsAlreadyGone: 0,
-      recordingsFailed: [], visitsAnonymised: 0, outboxEntriesRewritten: 0,
+      recordingsFailed: [], visitsAnonymised: 0, outboxEntriesRewritten: 0, outboxEntriesDropped: 0,
     };
     report.callsInProgress = await countRows(db(CALLS_TABLE).where({ caller_number: caller }).andWhere((w) => void inProgress(w, now)));
     const limit = this.d.batchSize ?? BATCH;
@@ -120,24 +131,50 @@ export class CallerErasure {
 
     const work = async (q: Knex | Knex.Transaction) => {
       if (run.dryRun) report.callsErased += ids.length;
-      else report.callsErased += Number(await q(CALLS_TABLE).whereIn('id', ids).andWhere({ caller_number: caller }).update({ caller_number: null, note: null, updated_at: run.now }));
+      else report.callsErased += Number(await q(CALLS_TABLE).whereIn('id', ids).andWhere({ caller_number: caller }).update({ ...ERASED_CALL_FIELDS, updated_at: run.now }));
       if (!run.dryRun) await this.d.recordingStore.markStatus(q, recordingsGone, 'erased', null, run.now);
+      // A repeat call carries its first call's attribution, analytics ids included.
+      for (const c of calls) {
+        const firstTouch = withoutAnalyticsIds(c.first_touch);
+        if (!run.dryRun && firstTouch !== c.first_touch) await q(CALLS_TABLE).where({ id: c.id }).update({ first_touch: firstTouch });
+      }
 
       const fresh = (await identifiableVisitsOf(q, creditedVisits(calls))).filter((id) => !run.visits.has(id));
       fresh.forEach((id) => run.visits.add(id));
       if (!run.dryRun) await anonymiseVisits(q, fresh);
 
+      const dropped: number[] = [];
       for (const entry of await this.d.outbox.listByCalls(q, ids)) {
+        if (isAnalyticsEntry(entry) && entry.status !== 'delivered') {
+          dropped.push(entry.id);
+          continue;
+        }
         const erased = eraseCallerFromEntry(entry, caller);
         if (!erased) continue;
         report.outboxEntriesRewritten += 1;
         if (!run.dryRun) await this.d.outbox.rewrite(q, entry.id, erased);
       }
+      report.outboxEntriesDropped += dropped.length;
+      if (!run.dryRun) await this.d.outbox.deleteEntries(q, dropped);
     };
     if (run.dryRun) await work(this.d.db);
     else await this.d.db.transaction(work);
     return [...failed];
   }
+}
+
+/** A stored first touch (JSON) without the visitor's analytics ids; the same text when it has none. */
+function withoutAnalyticsIds(firstTouch: string | null): string | null {
+  if (!firstTouch) return firstTouch;
+  const touch = JSON.parse(firstTouch) as Record<string, unknown>;
+  let changed = false;
+  for (const key of ['gaClientId', 'gaSessionId', 'ymClientId']) {
+    if (touch[key] !== undefined && touch[key] !== null) {
+      touch[key] = null;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(touch) : firstTouch;
 }
 
 /** The visits the calls were credited to, and their first touch's (a repeat caller's first call). */

@@ -1,3 +1,4 @@
+import { GA4_TARGET } from './ga4.js';
 import type { OutboxEntry } from './outbox-store.js';
 
 /** What an entry becomes once a caller's data is taken out; null when nothing in it changes. */
@@ -20,12 +21,13 @@ const ERASED = '[erased]';
  * that is now deleted. GA4 bodies (ga4.ts) carry no caller number; they go through the same
  * walk, which nulls any string holding the number wherever a future builder puts it.
  */
-export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError'>, callerNumber: string): ErasedEntry | null {
+export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError' | 'target'>, callerNumber: string): ErasedEntry | null {
   let payload: string;
   try {
     const body = scrub(JSON.parse(entry.payload) as unknown, callerNumber);
     const call = isObject(body) ? body.call : undefined;
     if (isObject(call)) eraseCallFields(call);
+    if (isAnalyticsEntry(entry) && isObject(body)) eraseAnalyticsIds(body);
     payload = JSON.stringify(body);
   } catch {
     // The outbox only holds JSON it wrote; a body that does not parse still must not keep the number.
@@ -37,8 +39,29 @@ export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastE
   return { payload, lastError };
 }
 
+/**
+ * Hits for analytics (GA4) carry the visitor's client id, which ties the call to the person's
+ * profile there: one not yet sent is dropped (CallerErasure); a delivered one, kept until the
+ * outbox forgets it, loses its ids here.
+ */
+export function isAnalyticsEntry(entry: Pick<OutboxEntry, 'target'>): boolean {
+  return entry.target === GA4_TARGET;
+}
+
+function eraseAnalyticsIds(hit: Record<string, unknown>): void {
+  if ('client_id' in hit) hit.client_id = null;
+  for (const event of Array.isArray(hit.events) ? hit.events : []) {
+    if (isObject(event) && isObject(event.params)) delete event.params.session_id;
+  }
+}
+
 function eraseCallFields(call: Record<string, unknown>): void {
   if ('note' in call) call.note = null;
+  // The visitor's analytics ids (online identifiers); the ad's attribution stays.
+  const attribution = call.attribution;
+  if (isObject(attribution)) {
+    for (const key of ['gaClientId', 'gaSessionId', 'ymClientId']) if (key in attribution) attribution[key] = null;
+  }
   const recording = call.recording;
   if (!isObject(recording)) return;
   if (recording.status === 'saved') recording.status = 'erased';

@@ -217,6 +217,11 @@ export class OutboxStore {
     await q(OUTBOX_TABLE).where({ id }).update({ payload: change.payload, last_error: change.lastError });
   }
 
+  /** Deletes these entries (an erased caller's analytics hits not yet sent). */
+  async deleteEntries(q: Executor, ids: number[]): Promise<void> {
+    if (ids.length > 0) await q(OUTBOX_TABLE).whereIn('id', ids).delete();
+  }
+
   /** Deletes delivered entries delivered before `before` (the outbox is a queue, not an archive). */
   async pruneDelivered(q: Executor, before: number): Promise<number> {
     return Number(await q(OUTBOX_TABLE).where({ status: 'delivered' }).andWhere('delivered_at', '<', before).delete());

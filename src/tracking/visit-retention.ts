@@ -88,27 +88,36 @@ export class VisitRetention {
 }
 
 /**
+ * What a visit loses when its caller asks to be forgotten: the IP address and user agent (as after
+ * the retention period) and the analytics ids that link it to the person's GA4 and Metrica profile.
+ */
+const VISITOR_IDENTIFIERS = ['ip', 'user_agent', 'ga_client_id', 'ga_session_id', 'ym_client_id'] as const;
+
+/**
  * The visits that identify a person: `visitIds` and every other visit of the same visitors
- * (one browser), those that still carry an IP address or a user agent. For erasing a caller's
- * data (`calltrack calls forget`); the visits themselves stay, as they do after the retention
- * period, because calls and reports are credited to them.
+ * (one browser), those that still carry any of VISITOR_IDENTIFIERS. For erasing a caller's data
+ * (`calltrack calls forget`); the visits themselves stay, as they do after the retention period,
+ * because calls and reports are credited to them.
  */
 export async function identifiableVisitsOf(q: Knex | Knex.Transaction, visitIds: string[]): Promise<string[]> {
   if (visitIds.length === 0) return [];
   const rows = (await q('visits')
     .select('id')
     .where((w) => void w.whereIn('id', visitIds).orWhereIn('visitor_id', q('visits').select('visitor_id').whereIn('id', visitIds)))
-    .andWhere((w) => void w.whereNotNull('ip').orWhereNotNull('user_agent'))
+    .andWhere((w) => {
+      for (const column of VISITOR_IDENTIFIERS) void w.orWhereNotNull(column);
+    })
     .orderBy('id')) as { id: string }[];
   return rows.map((r) => r.id);
 }
 
-/** Erases the IP address and user agent of these visits (as the retention period does); how many. */
+/** Erases VISITOR_IDENTIFIERS of these visits; how many. */
 export async function anonymiseVisits(q: Knex | Knex.Transaction, visitIds: string[]): Promise<number> {
   let n = 0;
+  const erased = Object.fromEntries(VISITOR_IDENTIFIERS.map((c) => [c, null]));
   // Chunks keep SQLite under its bound-parameter limit.
   for (let i = 0; i < visitIds.length; i += 500) {
-    n += Number(await q('visits').whereIn('id', visitIds.slice(i, i + 500)).update({ ip: null, user_agent: null }));
+    n += Number(await q('visits').whereIn('id', visitIds.slice(i, i + 500)).update(erased));
   }
   return n;
 }

@@ -33,6 +33,7 @@ function erasure(f: TrackingFixture, recordingDir: string): CallerErasure {
 const counts = (r: Awaited<ReturnType<CallerErasure['forget']>>) => ({
   callsErased: r.callsErased, callsInProgress: r.callsInProgress, recordingsDeleted: r.recordingsDeleted, recordingsAlreadyGone: r.recordingsAlreadyGone,
   recordingsFailed: r.recordingsFailed.length, visitsAnonymised: r.visitsAnonymised, outboxEntriesRewritten: r.outboxEntriesRewritten,
+  outboxEntriesDropped: r.outboxEntriesDropped,
 });
 /** A report's rows without the caller counts, which change by design (the number is gone). */
 const callCounts = (report: Awaited<ReturnType<typeof querySourceReport>>) =>
@@ -57,8 +58,11 @@ function erasureScenarios(label: string, open: (recordingDir: string) => Promise
       assert.equal(recognised?.firstCall, false, 'before: a repeat caller');
 
       const dry = await erasure(f, recordingDir).forget(FORGOTTEN, { dryRun: true });
-      const expected = { callsErased: 2, callsInProgress: 1, recordingsDeleted: 1, recordingsAlreadyGone: 0, recordingsFailed: 0, visitsAnonymised: 2, outboxEntriesRewritten: 4 };
-      assert.deepEqual(counts(dry), expected, 'webhooks crm and erp of both calls; the GA4 bodies hold no number');
+      const expected = {
+        callsErased: 2, callsInProgress: 1, recordingsDeleted: 1, recordingsAlreadyGone: 0, recordingsFailed: 0, visitsAnonymised: 2,
+        outboxEntriesRewritten: 5, outboxEntriesDropped: 1,
+      };
+      assert.deepEqual(counts(dry), expected, 'webhooks crm and erp of both calls and the delivered GA4 hit rewritten; the pending GA4 hit dropped');
       assert.ok(existsSync(path.join(recordingDir, scene.answered.recordingPath!)), 'a dry run deletes no file');
       assert.equal((await calls.findById(f.app.db, scene.answered.id))?.callerNumber, FORGOTTEN, 'a dry run changes no call');
       assert.equal((await visitRow(f, scene.visits.credited)).ip, '203.0.113.1', 'a dry run erases no visit');
@@ -70,10 +74,11 @@ function erasureScenarios(label: string, open: (recordingDir: string) => Promise
       // The calls: what analytics needs stays, the number and the free text go.
       const answered = await calls.findById(f.app.db, scene.answered.id);
       assert.deepEqual({ ...answered, updatedAt: 0 }, {
-        ...scene.answered, callerNumber: null, note: null, recordingStatus: 'erased', updatedAt: 0,
-      }, 'only the caller number, the note and the recording status changed');
+        ...scene.answered, callerNumber: null, note: null, gaClientId: null, gaSessionId: null, ymClientId: null, recordingStatus: 'erased', updatedAt: 0,
+      }, 'only the caller number, the note, the analytics ids and the recording status changed');
       const missed = await calls.findById(f.app.db, scene.missed.id);
       assert.deepEqual([missed?.callerNumber, missed?.tags, missed?.firstTouch?.visitId], [null, ['spam'], scene.visits.credited]);
+      assert.deepEqual([missed?.gaClientId, missed?.firstTouch?.gaClientId, missed?.firstTouch?.ymClientId, missed?.firstTouch?.campaign], [null, null, null, 'fridges']);
       assert.equal((await calls.findById(f.app.db, live.id))?.callerNumber, FORGOTTEN, 'a call in progress is left alone');
       assert.deepEqual(await calls.findById(f.app.db, scene.other.id), otherRowBefore, "the other caller's call is untouched");
 
@@ -84,7 +89,7 @@ function erasureScenarios(label: string, open: (recordingDir: string) => Promise
       // Visits: the credited one and the visitor's other visit lose IP and user agent, and stay.
       for (const id of [scene.visits.credited, scene.visits.sameVisitor]) {
         const v = await visitRow(f, id);
-        assert.deepEqual([v.ip, v.user_agent, v.visitor_id], [null, null, 'visitor-forgotten']);
+        assert.deepEqual([v.ip, v.user_agent, v.ga_client_id, v.ga_session_id, v.ym_client_id, v.visitor_id], [null, null, null, null, null, 'visitor-forgotten']);
       }
       assert.equal((await visitRow(f, scene.visits.credited)).campaign, 'fridges');
       assert.deepEqual([(await visitRow(f, scene.visits.other)).ip, (await visitRow(f, scene.visits.other)).user_agent], ['203.0.113.2', 'Mozilla/5.0 (other)']);
@@ -93,14 +98,19 @@ function erasureScenarios(label: string, open: (recordingDir: string) => Promise
       for (const callId of [scene.answered.id, scene.missed.id]) {
         for (const entry of await outboxOf(f, callId)) {
           assert.ok(!entry.payload.includes(FORGOTTEN) && !(entry.lastError ?? '').includes(FORGOTTEN), `${entry.target} ${entry.eventType}: ${entry.payload}`);
-          if (entry.target === 'ga4') continue;
+          if (entry.target === 'ga4') {
+            const hit = JSON.parse(entry.payload) as { client_id: string | null; events: { params: Record<string, unknown> }[] };
+            assert.deepEqual([entry.status, hit.client_id, 'session_id' in (hit.events[0]?.params ?? {})], ['delivered', null, false], 'a GA4 hit kept is a delivered one, without the ids');
+            continue;
+          }
           const event = JSON.parse(entry.payload) as WebhookEvent;
           assert.deepEqual([event.call.callerNumber, event.call.note, event.call.trackingNumber], [null, null, scene.answered.trackingNumber]);
+          assert.deepEqual([event.call.attribution.gaClientId, event.call.attribution.ymClientId], [null, null]);
         }
       }
       const after_ = await outboxOf(f, scene.answered.id);
       assert.deepEqual(after_.map((e) => [e.target, e.status]), answeredOutboxBefore.map((e) => [e.target, e.status]), 'pending stays pending, delivered stays delivered');
-      assert.equal(after_.find((e) => e.target === 'ga4')?.payload, answeredOutboxBefore.find((e) => e.target === 'ga4')?.payload);
+      assert.deepEqual((await outboxOf(f, scene.missed.id)).map((e) => e.target).sort(), ['crm', 'erp'], "the missed call's pending GA4 hit is dropped");
       const crm = after_.find((e) => e.target === 'crm');
       assert.equal(crm?.lastError, 'HTTP 409: contact [erased] exists');
       assert.deepEqual((JSON.parse(crm!.payload) as WebhookEvent).call.recording, { status: 'erased', durationSeconds: 1, sizeBytes: 32_044, url: null, signedUrl: null }, 'no link to a deleted file');
@@ -114,7 +124,7 @@ function erasureScenarios(label: string, open: (recordingDir: string) => Promise
       assert.equal((await erasure(f, recordingDir).forget(FORGOTTEN, { dryRun: false })).callsInProgress, 1, 'just ended: its webhooks may not be queued yet');
       f.clock.advance(2 * MINUTE);
       const late = await erasure(f, recordingDir).forget(FORGOTTEN, { dryRun: false });
-      assert.deepEqual(counts(late), { ...counts(report), callsErased: 1, callsInProgress: 0, recordingsDeleted: 0, visitsAnonymised: 0, outboxEntriesRewritten: 0 });
+      assert.deepEqual(counts(late), { ...counts(report), callsErased: 1, callsInProgress: 0, recordingsDeleted: 0, visitsAnonymised: 0, outboxEntriesRewritten: 0, outboxEntriesDropped: 0 });
       const again = await erasure(f, recordingDir).forget(FORGOTTEN, { dryRun: false });
       assert.deepEqual(counts(again), { ...counts(late), callsErased: 0 }, 'a second run finds nothing');
 

@@ -83,8 +83,11 @@ export async function seedErasureScene(f: TrackingFixture, recordingDir: string)
   const entries = await store.listByCall(f.app.db, answered.id);
   const erp = entries.find((e) => e.target === 'erp');
   const crm = entries.find((e) => e.target === 'crm');
-  if (!erp || !crm) throw new Error('the sink queued no webhook entries: check erasureConfigDoc');
+  const ga4 = entries.find((e) => e.target === 'ga4');
+  if (!erp || !crm || !ga4) throw new Error('the sink queued no webhook or GA4 entries: check erasureConfigDoc');
   await store.markDelivered(f.app.db, erp.id, f.clock.now(), 200);
+  // The answered call's GA4 hit went out; the missed call's is still pending.
+  await store.markDelivered(f.app.db, ga4.id, f.clock.now(), 204);
   await store.markAttemptFailed(f.app.db, crm.id, { now: f.clock.now(), httpStatus: 409, error: `HTTP 409: contact ${FORGOTTEN} exists`, retryAt: f.clock.now() + 60 * MINUTE });
   f.clock.advance(45 * MINUTE);
   return { answered, missed, other: otherCall, visits: { credited: credited.visitId, sameVisitor: sameVisitor.visitId, other: other.visitId }, recordingDir };
@@ -95,5 +98,8 @@ export async function outboxOf(f: TrackingFixture, callId: string): Promise<Outb
 }
 
 export async function visitRow(f: TrackingFixture, id: string) {
-  return (await f.app.db('visits').where({ id }).first()) as { ip: string | null; user_agent: string | null; campaign: string | null; visitor_id: string };
+  return (await f.app.db('visits').where({ id }).first()) as {
+    ip: string | null; user_agent: string | null; campaign: string | null; visitor_id: string;
+    ga_client_id: string | null; ga_session_id: string | null; ym_client_id: string | null;
+  };
 }

@@ -111,11 +111,12 @@ function formatErasure(r: CallerErasureReport): string {
   const would = (done: string, todo: string) => (r.dryRun ? todo : done);
   const lines = [
     `caller ${r.caller}${r.dryRun ? ': dry run, nothing changed' : ''}`,
-    `calls ${would('erased', 'to be erased')} (caller number and note; times, status, attribution, tags and deal value kept for reports): ${r.callsErased}`,
+    `calls ${would('erased', 'to be erased')} (caller number, note and analytics ids; times, status, attribution, tags and deal value kept for reports): ${r.callsErased}`,
     `recordings ${would('deleted', 'to be deleted')}: ${r.recordingsDeleted}`,
     `recordings already gone (row marked erased): ${r.recordingsAlreadyGone}`,
-    `visits kept for their calls, IP address and user agent ${would('erased', 'to be erased')}: ${r.visitsAnonymised}`,
-    `webhook outbox entries ${would('rewritten', 'to be rewritten')} without the number: ${r.outboxEntriesRewritten}`,
+    `visits kept for their calls, IP address, user agent and analytics ids ${would('erased', 'to be erased')}: ${r.visitsAnonymised}`,
+    `webhook outbox entries ${would('rewritten', 'to be rewritten')} without the number and analytics ids: ${r.outboxEntriesRewritten}`,
+    `analytics hits not yet sent ${would('dropped', 'to be dropped')}: ${r.outboxEntriesDropped}`,
   ];
   if (r.callsInProgress > 0) lines.push(`calls in progress or just ended, left alone: ${r.callsInProgress}; run this again once they are over`);
   for (const f of r.recordingsFailed) lines.push(`FAILED to delete ${f.path} (call ${f.callId}): ${f.error}; that call was left whole, run this again`);
