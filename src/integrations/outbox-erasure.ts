@@ -18,7 +18,9 @@ const ERASED = '[erased]';
  * Webhook bodies carry the call as the admin API shows it (call-json.ts): `callerNumber` holds
  * the number, `note` free text that may name the person, `recording.url`/`signedUrl` a file
  * that is now deleted. GA4 bodies (ga4.ts) carry no caller number; they go through the same
- * walk, which nulls any string holding the number wherever a future builder puts it.
+ * walk, which nulls any string holding the number wherever a future builder puts it. A Metrica
+ * upload (metrica.ts) keeps its CSV row as cells, so the walk nulls the PhoneNumber cell and the
+ * call still goes to Metrica, with that cell empty.
  */
 export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError'>, callerNumber: string): ErasedEntry | null {
   let payload: string;
