@@ -231,6 +231,19 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
         endpoint: httpUrlField.optional(),
       })
       .optional(),
+    // Yandex Metrica offline calls (integrations/metrica.ts): each finished call with a ClientID is uploaded.
+    metrica: z
+      .strictObject({
+        // The counter (tag) number as Metrica shows it; YAML may give it as a number or a string.
+        counterId: z
+          .union([z.number().int().positive(), z.string().regex(/^[1-9][0-9]*$/)], { error: 'expected a Metrica counter number such as 12345678' })
+          .transform(String),
+        // An OAuth token with metrika:write; write it as ${METRICA_TOKEN}, never in the file.
+        token: z.string().min(1),
+        // The API's base URL (tests point it at a local receiver).
+        endpoint: httpUrlField.optional(),
+      })
+      .optional(),
   });
 
   const snippet = z.strictObject({

@@ -2,6 +2,7 @@ import type { CalltrackConfig } from '../config/schema.js';
 import { packageVersion } from '../version.js';
 import { GA4_TARGET, ga4Url } from './ga4.js';
 import { postJson, type PostResult } from './http-post.js';
+import { METRICA_TARGET, uploadCallToMetrica } from './metrica.js';
 import type { OutboxEntry } from './outbox-store.js';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signing.js';
 
@@ -14,13 +15,14 @@ export function webhookTargetName(hook: WebhookConfig): string {
 
 /**
  * The receivers as /metrics and /healthz name them, by their outbox target: a webhook's name,
- * `ga4`, and `webhooks[i]` (its place in the config) for an unnamed webhook, whose target is its
+ * `ga4`, `metrica`, and `webhooks[i]` (its place in the config) for an unnamed webhook, whose target is its
  * URL: a URL may carry a token, and both endpoints are open.
  */
 export function receiverLabels(cfg: CalltrackConfig): Map<string, string> {
   const labels = new Map<string, string>();
   cfg.webhooks.forEach((hook, i) => labels.set(webhookTargetName(hook), hook.name ?? `webhooks[${i}]`));
   if (cfg.analytics.ga4) labels.set(GA4_TARGET, GA4_TARGET);
+  if (cfg.analytics.metrica) labels.set(METRICA_TARGET, METRICA_TARGET);
   return labels;
 }
 
@@ -41,6 +43,11 @@ export function resolveSender(cfg: CalltrackConfig, target: string, opts: Delive
     const ga4 = cfg.analytics.ga4;
     if (!ga4) return undefined;
     return (entry) => postJson(ga4Url(ga4), entry.payload, { 'user-agent': userAgent() }, opts.timeoutMs);
+  }
+  if (target === METRICA_TARGET) {
+    const metrica = cfg.analytics.metrica;
+    if (!metrica) return undefined;
+    return (entry) => uploadCallToMetrica(metrica, entry.payload, { 'user-agent': userAgent() }, opts.timeoutMs);
   }
   const hook = cfg.webhooks.find((h) => webhookTargetName(h) === target);
   if (!hook) return undefined;

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { CallRecord } from '../calls/call-record.js';
 import { isTargetCall, type TargetCallRules } from '../calls/target-call.js';
 import type { CalltrackConfig } from '../config/schema.js';
+import { callScopedEventId } from './outbox-store.js';
 
 export const GA4_TARGET = 'ga4';
 export const GA4_DEFAULT_ENDPOINT = 'https://www.google-analytics.com/mp/collect';
@@ -68,6 +68,6 @@ export function ga4Url(cfg: Ga4Config): string {
 
 /** One GA4 hit per call however often it is published (completed and missed): a fixed id the outbox dedupes on. */
 export function ga4EventId(callId: string): string {
-  const h = createHash('sha256').update(`ga4:${callId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return callScopedEventId(GA4_TARGET, callId);
 }
+

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { webhookTargetName } from './delivery-targets.js';
 import { GA4_TARGET } from './ga4.js';
+import { METRICA_TARGET } from './metrica.js';
 import type { OutboxEntry, OutboxStore, TargetSummary } from './outbox-store.js';
 
 export interface OutboxStatus {
@@ -25,6 +26,7 @@ export class OutboxAdmin {
     const cfg = this.config.current;
     const configured = new Set(cfg.webhooks.map(webhookTargetName));
     if (cfg.analytics.ga4) configured.add(GA4_TARGET);
+    if (cfg.analytics.metrica) configured.add(METRICA_TARGET);
     const summaries = await this.store.summary(this.db);
     for (const name of configured) {
       if (!summaries.some((s) => s.target === name)) {
@@ -42,7 +44,7 @@ export class OutboxAdmin {
 }
 
 export function formatOutboxStatus(status: OutboxStatus, now: number): string {
-  if (status.targets.length === 0) return 'no webhooks or GA4 configured, and nothing in the outbox';
+  if (status.targets.length === 0) return 'no webhooks, GA4 or Metrica configured, and nothing in the outbox';
   const ago = (ms: number) => {
     const s = Math.max(0, Math.round((now - ms) / 1000));
     return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;

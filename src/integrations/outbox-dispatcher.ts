@@ -5,6 +5,7 @@ import type { CalltrackConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { ComponentHealth } from '../health.js';
 import { receiverLabels, resolveSender } from './delivery-targets.js';
+import type { PostResult } from './http-post.js';
 import type { OutboxEntry, OutboxStore } from './outbox-store.js';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
 
@@ -99,7 +100,7 @@ export class OutboxDispatcher {
   /** For /healthz: receivers failing many times in a row make the component `down` (not critical). */
   health(): ComponentHealth {
     const cfg = this.config.current;
-    if (cfg.webhooks.length === 0 && !cfg.analytics.ga4) return { state: 'disabled', detail: 'no webhooks or GA4 configured' };
+    if (cfg.webhooks.length === 0 && !cfg.analytics.ga4 && !cfg.analytics.metrica) return { state: 'disabled', detail: 'no webhooks, GA4 or Metrica configured' };
     const failing = [...this.targets.entries()].filter(([, h]) => h.failuresInARow >= FAILING_AFTER);
     if (failing.length === 0) return { state: 'up' };
     // /healthz is open: the receiver's label (never an unnamed webhook's URL) and the status only;
@@ -163,9 +164,9 @@ export class OutboxDispatcher {
       timeoutMs: this.options.timeoutMs,
       nowSeconds: () => Math.floor(this.clock.now() / 1000),
     });
-    const result = sender
+    const result: PostResult = sender
       ? await sender(entry).catch((err: unknown) => ({ ok: false, status: null, error: errorMessage(err) }))
-      : { ok: false, status: null, error: `"${entry.target}" is no longer in the configuration (webhooks / analytics.ga4)` };
+      : { ok: false, status: null, error: `"${entry.target}" is no longer in the configuration (webhooks / analytics)` };
     const now = this.clock.now();
     const health = this.targets.get(entry.target) ?? { failuresInARow: 0, lastStatus: null };
     this.targets.set(entry.target, health);
@@ -181,7 +182,8 @@ export class OutboxDispatcher {
     health.lastStatus = result.status;
     const deadline = entry.expiresAt ?? entry.createdAt + this.options.retry.giveUpAfterMs;
     const retryAt = sender ? now + retryDelayMs(entry.attempts + 1, this.options.retry) : null;
-    const giveUp = retryAt === null || retryAt > deadline;
+    // A permanent refusal (http-post.ts) fails now: the same request would be refused until the deadline.
+    const giveUp = retryAt === null || retryAt > deadline || result.permanent === true;
     await this.store.markAttemptFailed(this.db, entry.id, { now, httpStatus: result.status, error, retryAt: giveUp ? null : retryAt });
     if (giveUp) {
       log.error({ attempts: entry.attempts + 1, error }, 'delivery failed for good; `calltrack webhooks retry` re-queues it');

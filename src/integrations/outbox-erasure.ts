@@ -1,4 +1,5 @@
 import { GA4_TARGET } from './ga4.js';
+import { METRICA_TARGET } from './metrica.js';
 import type { OutboxEntry } from './outbox-store.js';
 
 /** What an entry becomes once a caller's data is taken out; null when nothing in it changes. */
@@ -19,7 +20,8 @@ const ERASED = '[erased]';
  * Webhook bodies carry the call as the admin API shows it (call-json.ts): `callerNumber` holds
  * the number, `note` free text that may name the person, `recording.url`/`signedUrl` a file
  * that is now deleted. GA4 bodies (ga4.ts) carry no caller number; they go through the same
- * walk, which nulls any string holding the number wherever a future builder puts it.
+ * walk, which nulls any string holding the number wherever a future builder puts it. A Metrica
+ * upload (metrica.ts) keeps its CSV row as cells, so the walk nulls the PhoneNumber cell.
  */
 export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError' | 'target'>, callerNumber: string): ErasedEntry | null {
   let payload: string;
@@ -40,18 +42,24 @@ export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastE
 }
 
 /**
- * Hits for analytics (GA4) carry the visitor's client id, which ties the call to the person's
+ * GA4 hits and Metrica uploads carry the visitor's client id, which ties the call to the person's
  * profile there: one not yet sent is dropped (CallerErasure); a delivered one, kept until the
  * outbox forgets it, loses its ids here.
  */
 export function isAnalyticsEntry(entry: Pick<OutboxEntry, 'target'>): boolean {
-  return entry.target === GA4_TARGET;
+  return entry.target === GA4_TARGET || entry.target === METRICA_TARGET;
 }
 
-function eraseAnalyticsIds(hit: Record<string, unknown>): void {
-  if ('client_id' in hit) hit.client_id = null;
-  for (const event of Array.isArray(hit.events) ? hit.events : []) {
+function eraseAnalyticsIds(body: Record<string, unknown>): void {
+  // GA4 (ga4.ts): client_id, and each event's session_id.
+  if ('client_id' in body) body.client_id = null;
+  for (const event of Array.isArray(body.events) ? body.events : []) {
     if (isObject(event) && isObject(event.params)) delete event.params.session_id;
+  }
+  // Metrica (metrica.ts): the ClientId cell of the upload's row.
+  if (Array.isArray(body.columns) && Array.isArray(body.row)) {
+    const at = body.columns.indexOf('ClientId');
+    if (at >= 0) body.row[at] = null;
   }
 }
 

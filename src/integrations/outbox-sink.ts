@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { webhookTargetName } from './delivery-targets.js';
 import { GA4_TARGET, ga4EventId, ga4Payload } from './ga4.js';
+import { METRICA_EVENT_TYPE, METRICA_TARGET, metricaEventId, metricaPayload } from './metrica.js';
 import type { NewOutboxEntry, OutboxStore } from './outbox-store.js';
 
 /** The body every webhook receives. */
@@ -39,7 +40,8 @@ export interface OutboxSinkOptions {
 
 /**
  * The call path's CallEventSink: `publish` writes one outbox row per interested receiver (each
- * webhook subscribed to the event; GA4 for a finished call with a GA client id) and returns.
+ * webhook subscribed to the event; GA4 for a finished call with a GA client id; Metrica for one
+ * with a Metrica ClientID) and returns.
  * Delivery happens later in the OutboxDispatcher, so a slow or dead CRM never delays a call.
  * Pass the call transaction as `q` to write the events atomically with the call update.
  */
@@ -73,10 +75,17 @@ export class OutboxCallEventSink implements CallEventSink {
         entries.push({ eventId: event.id, target: webhookTargetName(hook), eventType: type, callId: call.id, payload: JSON.stringify(event) });
       }
     }
-    if ((type === 'call.completed' || type === 'call.missed') && cfg.analytics.ga4) {
+    const finished = type === 'call.completed' || type === 'call.missed';
+    if (finished && cfg.analytics.ga4) {
       const payload = ga4Payload(call, rules);
       if (payload) {
         entries.push({ eventId: ga4EventId(call.id), target: GA4_TARGET, eventType: 'phone_call', callId: call.id, payload: JSON.stringify(payload) });
+      }
+    }
+    if (finished && cfg.analytics.metrica) {
+      const upload = metricaPayload(call);
+      if (upload) {
+        entries.push({ eventId: metricaEventId(call.id), target: METRICA_TARGET, eventType: METRICA_EVENT_TYPE, callId: call.id, payload: JSON.stringify(upload) });
       }
     }
     return entries;

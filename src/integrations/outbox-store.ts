@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
 export const OUTBOX_TABLE = 'webhook_outbox';
@@ -27,6 +28,15 @@ export interface OutboxEntry {
 }
 
 export type NewOutboxEntry = Pick<OutboxEntry, 'eventId' | 'target' | 'eventType' | 'callId' | 'payload'>;
+
+/**
+ * A UUID-shaped event id fixed by the receiver and the call, for receivers that get one entry per
+ * call (GA4, Metrica): publishing the call again (completed, then missed) inserts nothing new.
+ */
+export function callScopedEventId(target: string, callId: string): string {
+  const h = createHash('sha256').update(`${target}:${callId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
 
 interface OutboxRow {
   id: number;

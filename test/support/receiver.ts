@@ -20,6 +20,8 @@ export interface ReceivedRequest {
 export class TestReceiver {
   readonly requests: ReceivedRequest[] = [];
   respond: (req: Omit<ReceivedRequest, 'status' | 'receivedAt'>) => number = () => 200;
+  /** The body sent with an answer, as JSON (a receiver that documents its replies, like Metrica); plain text when unset. */
+  replyJson: ((status: number) => unknown) | undefined;
   now: () => number = Date.now;
   private server: Server | undefined;
   url = '';
@@ -32,7 +34,8 @@ export class TestReceiver {
         const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         const status = this.respond(seen);
         this.requests.push({ ...seen, status, receivedAt: this.now() });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver says no');
+        if (this.replyJson) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(this.replyJson(status)));
+        else res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver says no');
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
