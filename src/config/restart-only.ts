@@ -60,7 +60,7 @@ export const LIVE_ON_RELOAD = [
   // The snippet is rebuilt for each new config object.
   'snippet',
   'exports',
-  // reload() sets the logger's level (LOG_LEVEL in the environment still wins).
+  // reload() sets the logger's level (LOG_LEVEL in the environment still wins); callerNumbers is read per call.
   'log',
 ] as const;
 

@@ -276,6 +276,8 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
 
   const log = z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // masked: the INVITE line shows a caller as +79*******67 (logs outlive `calls forget`).
+    callerNumbers: z.enum(['full', 'masked']).default('full'),
   });
 
   return z

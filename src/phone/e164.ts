@@ -52,6 +52,16 @@ export function formatNational(number: string): string {
 const nationalDisplay = new Map<string, string>();
 const NATIONAL_DISPLAY_MAX = 50_000;
 
+/**
+ * A caller's number for a log line that must not identify them (`log.callerNumbers: masked`):
+ * the first three characters (the country code, roughly) and the last two digits stay, so an
+ * operator can still tell calls apart and see where a call came from; the rest becomes `*`.
+ */
+export function maskPhoneNumber(number: string): string {
+  if (number.length <= 5) return '*'.repeat(number.length);
+  return number.slice(0, 3) + '*'.repeat(number.length - 5) + number.slice(-2);
+}
+
 export function formatInternational(number: string): string {
   const parsed = parsePhoneNumberFromString(number);
   return parsed ? parsed.formatInternational() : number;

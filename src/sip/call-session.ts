@@ -7,6 +7,7 @@ import type { CallRecorder } from '../calls/call-recorder.js';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
+import { maskPhoneNumber } from '../phone/e164.js';
 import type { CallAttributor } from '../tracking/attribution-types.js';
 import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
@@ -85,7 +86,8 @@ export class CallSession {
     const cfg = this.deps.config();
     const startedAt = this.deps.clock.now();
     const info = readInboundCall(this.req, cfg.tracking.defaultCountry);
-    this.logger.info({ dialled: info.dialledRaw, caller: info.caller, trunk: this.trunk.name, source: this.req.source_address }, 'INVITE');
+    const caller = info.caller && cfg.log.callerNumbers === 'masked' ? maskPhoneNumber(info.caller) : info.caller;
+    this.logger.info({ dialled: info.dialledRaw, caller, trunk: this.trunk.name, source: this.req.source_address }, 'INVITE');
     if (!info.dialled) return this.rejectUnknown(info, startedAt, `"${info.dialledRaw}" is not a phone number`);
 
     const route = await routeCall(cfg, this.deps.attributor, { trackingNumber: info.dialled, callerNumber: info.callerIsE164 ? info.caller : null, at: startedAt }, this.logger);

@@ -34,7 +34,7 @@ describe('which settings a reload applies', () => {
   it('classifies every setting of the schema as live or restart-only, so a new one cannot slip in unsaid', () => {
     assert.deepEqual(unclassified(schema.shape, '', new Set(all)), []);
     // The walk itself finds what it should: take a section away and it is reported.
-    assert.deepEqual(unclassified(schema.shape, '', new Set(all.filter((p) => p !== 'sip.journalFile' && p !== 'log'))), ['sip.journalFile', 'log.level']);
+    assert.deepEqual(unclassified(schema.shape, '', new Set(all.filter((p) => p !== 'sip.journalFile' && p !== 'log'))), ['sip.journalFile', 'log.level', 'log.callerNumbers']);
   });
 
   it('names only paths the schema has, each once, none inside another', () => {

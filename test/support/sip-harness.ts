@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { CallStore } from '../../src/calls/call-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import { ManualClock } from '../../src/clock.js';
@@ -58,7 +59,7 @@ export interface SipHarness {
  * 127.0.0.1 only, outbound sip:{number}@127.0.0.1:5090); the pool "ads" has +74950000101/102.
  */
 export async function startSipHarness(
-  opts: { sip?: Record<string, unknown>; ringTimeoutMs?: number; doc?: (d: Record<string, unknown>) => void; media?: MediaPort } = {},
+  opts: { sip?: Record<string, unknown>; ringTimeoutMs?: number; doc?: (d: Record<string, unknown>) => void; media?: MediaPort; logger?: Logger } = {},
 ): Promise<SipHarness> {
   // Removed by stop(): node:test's after() inside a before() hook would fire too early.
   const dir = mkdtempSync(path.join(tmpdir(), 'calltrack-sip-'));
@@ -77,7 +78,7 @@ export async function startSipHarness(
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
   const attributor = new ConfigAttributor(() => app.config.current);
   const events = new RecordingEventSink();
-  const app: App = await createApp(cfg, { logger: testLogger(), clock, attributor, events, baseDir: dir, ringTimeoutMs: opts.ringTimeoutMs ?? 60_000, ...(opts.media ? { media: opts.media } : {}) });
+  const app: App = await createApp(cfg, { logger: opts.logger ?? testLogger(), clock, attributor, events, baseDir: dir, ringTimeoutMs: opts.ringTimeoutMs ?? 60_000, ...(opts.media ? { media: opts.media } : {}) });
   await app.start({ listen: false });
   await fake.waitForApp('options');
   const store = new CallStore();
