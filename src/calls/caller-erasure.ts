@@ -2,10 +2,10 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
-import { eraseCallerFromEntry, isAnalyticsEntry } from '../integrations/outbox-erasure.js';
 import type { OutboxStore } from '../integrations/outbox-store.js';
 import type { RecordingRetention, RecordingStore } from '../media/recording-retention.js';
 import { anonymiseVisits, identifiableVisitsOf } from '../tracking/visit-retention.js';
+import { eraseCallIdentities, type CallIdentityRow } from './call-identity.js';
 import { CALLS_TABLE } from './call-store.js';
 import { STALE_AFTER_MS } from './live-calls.js';
 
@@ -42,18 +42,8 @@ export interface CallerErasureReport {
   outboxEntriesDropped: number;
 }
 
-/**
- * What a call loses: the caller's number, the free-text note (it may name the person) and the
- * visitor's analytics ids (GA client id and session id, Metrica ClientID: online identifiers that
- * link the call to the person's profile in GA4 and Metrica). Attribution (source, campaign, click
- * ids of the ad) stays: it describes the ad, and reports count on it.
- */
-const ERASED_CALL_FIELDS = { caller_number: null, note: null, ga_client_id: null, ga_session_id: null, ym_client_id: null };
-
-interface CallRef {
-  id: string;
+interface CallRef extends CallIdentityRow {
   visit_id: string | null;
-  first_touch: string | null;
 }
 
 export interface CallerErasureDeps {
@@ -70,7 +60,7 @@ export interface CallerErasureDeps {
  * Erases one caller's personal data on request (`calltrack calls forget`, GDPR art. 17, 152-FZ).
  * Each of the caller's calls keeps what analytics needs (times, status, attribution, verdict,
  * deal value, tags) and loses its caller number, note and the visitor's analytics ids
- * (ERASED_CALL_FIELDS); its recording file is deleted (recording_status `erased`); the visits it
+ * (eraseCallIdentities); its recording file is deleted (recording_status `erased`); the visits it
  * was credited to, and the visitor's other visits, lose IP address, user agent and analytics ids;
  * its webhook outbox bodies are rewritten without them, and its GA4 hits not yet sent are dropped.
  *
@@ -93,14 +83,14 @@ export class CallerErasure {
     const visits = new Set<string>();
     if (opts.dryRun) {
       const all = (await settled(db, caller, now).orderBy('id')) as CallRef[];
-      for (let i = 0; i < all.length; i += limit) await this.eraseBatch(all.slice(i, i + limit), caller, { now, dryRun: true, report, visits });
+      for (let i = 0; i < all.length; i += limit) await this.eraseBatch(all.slice(i, i + limit), { now, dryRun: true, report, visits });
     } else {
       // Calls whose file could not be deleted stay as they are; skipping them ends the loop.
       const skip: string[] = [];
       for (;;) {
         const batch = (await settled(db, caller, now).whereNotIn('id', skip).orderBy('id').limit(limit)) as CallRef[];
         if (batch.length === 0) break;
-        skip.push(...(await this.eraseBatch(batch, caller, { now, dryRun: false, report, visits })));
+        skip.push(...(await this.eraseBatch(batch, { now, dryRun: false, report, visits })));
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
@@ -114,7 +104,6 @@ export class CallerErasure {
   /** One batch of calls; returns the ids left alone because their recording could not be deleted. */
   private async eraseBatch(
     batch: CallRef[],
-    caller: string,
     run: { now: number; dryRun: boolean; report: CallerErasureReport; visits: Set<string> },
   ): Promise<string[]> {
     const { report } = run;
@@ -126,55 +115,22 @@ export class CallerErasure {
     const failed = new Set(files.failed.map((f) => f.row.callId));
     const calls = batch.filter((c) => !failed.has(c.id));
     if (calls.length === 0) return [...failed];
-    const ids = calls.map((c) => c.id);
     const recordingsGone = [...files.deleted, ...files.alreadyGone].map((r) => r.callId);
 
     const work = async (q: Knex | Knex.Transaction) => {
-      if (run.dryRun) report.callsErased += ids.length;
-      else report.callsErased += Number(await q(CALLS_TABLE).whereIn('id', ids).andWhere({ caller_number: caller }).update({ ...ERASED_CALL_FIELDS, updated_at: run.now }));
+      const identity = await eraseCallIdentities(q, this.d.outbox, calls, { now: run.now, dryRun: run.dryRun });
+      report.callsErased += identity.calls;
+      report.outboxEntriesRewritten += identity.outboxRewritten;
+      report.outboxEntriesDropped += identity.outboxDropped;
       if (!run.dryRun) await this.d.recordingStore.markStatus(q, recordingsGone, 'erased', null, run.now);
-      // A repeat call carries its first call's attribution, analytics ids included.
-      for (const c of calls) {
-        const firstTouch = withoutAnalyticsIds(c.first_touch);
-        if (!run.dryRun && firstTouch !== c.first_touch) await q(CALLS_TABLE).where({ id: c.id }).update({ first_touch: firstTouch });
-      }
-
       const fresh = (await identifiableVisitsOf(q, creditedVisits(calls))).filter((id) => !run.visits.has(id));
       fresh.forEach((id) => run.visits.add(id));
       if (!run.dryRun) await anonymiseVisits(q, fresh);
-
-      const dropped: number[] = [];
-      for (const entry of await this.d.outbox.listByCalls(q, ids)) {
-        if (isAnalyticsEntry(entry) && entry.status !== 'delivered') {
-          dropped.push(entry.id);
-          continue;
-        }
-        const erased = eraseCallerFromEntry(entry, caller);
-        if (!erased) continue;
-        report.outboxEntriesRewritten += 1;
-        if (!run.dryRun) await this.d.outbox.rewrite(q, entry.id, erased);
-      }
-      report.outboxEntriesDropped += dropped.length;
-      if (!run.dryRun) await this.d.outbox.deleteEntries(q, dropped);
     };
     if (run.dryRun) await work(this.d.db);
     else await this.d.db.transaction(work);
     return [...failed];
   }
-}
-
-/** A stored first touch (JSON) without the visitor's analytics ids; the same text when it has none. */
-function withoutAnalyticsIds(firstTouch: string | null): string | null {
-  if (!firstTouch) return firstTouch;
-  const touch = JSON.parse(firstTouch) as Record<string, unknown>;
-  let changed = false;
-  for (const key of ['gaClientId', 'gaSessionId', 'ymClientId']) {
-    if (touch[key] !== undefined && touch[key] !== null) {
-      touch[key] = null;
-      changed = true;
-    }
-  }
-  return changed ? JSON.stringify(touch) : firstTouch;
 }
 
 /** The visits the calls were credited to, and their first touch's (a repeat caller's first call). */
@@ -199,7 +155,7 @@ function inProgress(w: Knex.QueryBuilder, now: number): void {
 
 function settled(q: Knex, caller: string, now: number): Knex.QueryBuilder {
   return q(CALLS_TABLE)
-    .select('id', 'visit_id', 'first_touch')
+    .select('id', 'caller_number', 'visit_id', 'first_touch')
     .where({ caller_number: caller })
     .whereNot((w) => void inProgress(w, now));
 }

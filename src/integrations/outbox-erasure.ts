@@ -23,20 +23,22 @@ const ERASED = '[erased]';
  * walk, which nulls any string holding the number wherever a future builder puts it. A Metrica
  * upload (metrica.ts) keeps its CSV row as cells, so the walk nulls the PhoneNumber cell.
  */
-export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError' | 'target'>, callerNumber: string): ErasedEntry | null {
+export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastError' | 'target'>, callerNumber: string | null): ErasedEntry | null {
   let payload: string;
   try {
-    const body = scrub(JSON.parse(entry.payload) as unknown, callerNumber);
+    // An anonymous call has no number to look for; its note and analytics ids still go.
+    const parsed = JSON.parse(entry.payload) as unknown;
+    const body = callerNumber ? scrub(parsed, callerNumber) : parsed;
     const call = isObject(body) ? body.call : undefined;
     if (isObject(call)) eraseCallFields(call);
     if (isAnalyticsEntry(entry) && isObject(body)) eraseAnalyticsIds(body);
     payload = JSON.stringify(body);
   } catch {
     // The outbox only holds JSON it wrote; a body that does not parse still must not keep the number.
-    payload = entry.payload.replaceAll(callerNumber, ERASED);
+    payload = callerNumber ? entry.payload.replaceAll(callerNumber, ERASED) : entry.payload;
   }
   // A receiver's error text may quote what it was sent (`duplicate contact +7...`).
-  const lastError = entry.lastError?.replaceAll(callerNumber, ERASED) ?? null;
+  const lastError = (callerNumber ? entry.lastError?.replaceAll(callerNumber, ERASED) : entry.lastError) ?? null;
   if (payload === entry.payload && lastError === entry.lastError) return null;
   return { payload, lastError };
 }
