@@ -171,6 +171,16 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       .int()
       .min(MIN_VISIT_RETENTION_DAYS, `must be at least ${MIN_VISIT_RETENTION_DAYS}: pools status and the pool-size advisor read the last 7 days of holds`)
       .optional(),
+    // No default, as visitRetentionDays: `calltrack calls anonymise` erases callers' numbers after it.
+    callerRetentionDays: z.number().int().min(1).optional(),
+  }).superRefine((t, ctx) => {
+    if (t.callerRetentionDays !== undefined && t.callerRetentionDays < t.repeatCallDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callerRetentionDays'],
+        message: `must be at least repeatCallDays (${t.repeatCallDays}): a repeat caller is recognised by the number of their earlier calls`,
+      });
+    }
   });
 
   const source = z.strictObject({

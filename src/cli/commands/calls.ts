@@ -1,19 +1,14 @@
 import { Command } from 'commander';
 import type { CallFilterInput } from '../../calls/call-filter.js';
-import { parseCallFilter, parsePhoneInput } from '../../calls/call-filter.js';
+import { parseCallFilter } from '../../calls/call-filter.js';
 import { findCall, listCalls } from '../../calls/call-queries.js';
 import type { CallRecord } from '../../calls/call-record.js';
-import { CallerErasure, type CallerErasureReport } from '../../calls/caller-erasure.js';
-import { systemClock } from '../../clock.js';
 import { createDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { InvalidInputError } from '../../errors.js';
 import { TimeZone } from '../../exports/time-zone.js';
-import { OutboxStore } from '../../integrations/outbox-store.js';
-import { recordingDirs } from '../../media/media-policy.js';
-import { RecordingRetention, RecordingStore } from '../../media/recording-retention.js';
-import { EXIT_RUNTIME } from '../handle-error.js';
 import { loadCliContext, print, printJson } from '../context.js';
+import { anonymiseCommand, forgetCommand } from './call-privacy.js';
 
 interface ListOptions extends CallFilterInput {
   tz?: string;
@@ -75,52 +70,8 @@ export function callsCommand(): Command {
       }
     });
   calls.addCommand(forgetCommand());
+  calls.addCommand(anonymiseCommand());
   return calls;
-}
-
-function forgetCommand(): Command {
-  return new Command('forget')
-    .description("erase one caller's personal data: caller number and note of their calls, recordings, visitors' IP address and user agent, the number in webhook events")
-    .requiredOption('--caller <phone>', "the caller's number (any format; tracking.defaultCountry applies)")
-    .option('--dry-run', 'only count what would be erased')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { caller: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const { config, logger } = loadCliContext(cmd);
-      const caller = parsePhoneInput(opts.caller, '--caller', config.tracking.defaultCountry);
-      const db = createDatabase(config.database);
-      try {
-        await migrateToLatest(db);
-        const recordingStore = new RecordingStore();
-        const recordings = new RecordingRetention(db, recordingStore, recordingDirs(config).local, systemClock, logger);
-        const erasure = new CallerErasure({ db, clock: systemClock, logger, recordings, recordingStore, outbox: new OutboxStore() });
-        const report = await erasure.forget(caller, { dryRun: opts.dryRun === true });
-        // Something was left for a second run: a script must not take this for a finished erasure.
-        if (!report.dryRun && (report.callsInProgress > 0 || report.recordingsFailed.length > 0)) process.exitCode = EXIT_RUNTIME;
-        if (opts.json) return printJson(report);
-        print(formatErasure(report));
-      } finally {
-        await db.destroy();
-      }
-    });
-}
-
-function formatErasure(r: CallerErasureReport): string {
-  if (r.callsErased === 0 && r.callsInProgress === 0 && r.recordingsFailed.length === 0) {
-    return `no calls from ${r.caller}: nothing to erase`;
-  }
-  const would = (done: string, todo: string) => (r.dryRun ? todo : done);
-  const lines = [
-    `caller ${r.caller}${r.dryRun ? ': dry run, nothing changed' : ''}`,
-    `calls ${would('erased', 'to be erased')} (caller number, note and analytics ids; times, status, attribution, tags and deal value kept for reports): ${r.callsErased}`,
-    `recordings ${would('deleted', 'to be deleted')}: ${r.recordingsDeleted}`,
-    `recordings already gone (row marked erased): ${r.recordingsAlreadyGone}`,
-    `visits kept for their calls, IP address, user agent and analytics ids ${would('erased', 'to be erased')}: ${r.visitsAnonymised}`,
-    `webhook outbox entries ${would('rewritten', 'to be rewritten')} without the number and analytics ids: ${r.outboxEntriesRewritten}`,
-    `analytics hits not yet sent ${would('dropped', 'to be dropped')}: ${r.outboxEntriesDropped}`,
-  ];
-  if (r.callsInProgress > 0) lines.push(`calls in progress or just ended, left alone: ${r.callsInProgress}; run this again once they are over`);
-  for (const f of r.recordingsFailed) lines.push(`FAILED to delete ${f.path} (call ${f.callId}): ${f.error}; that call was left whole, run this again`);
-  return lines.join('\n');
 }
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
