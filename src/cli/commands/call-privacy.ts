@@ -5,12 +5,12 @@ import { CallerErasure, type CallerErasureReport } from '../../calls/caller-eras
 import { systemClock } from '../../clock.js';
 import { createDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { InvalidInputError } from '../../errors.js';
 import { OutboxStore } from '../../integrations/outbox-store.js';
 import { recordingDirs } from '../../media/media-policy.js';
 import { RecordingRetention, RecordingStore } from '../../media/recording-retention.js';
 import { EXIT_RUNTIME } from '../handle-error.js';
 import { loadCliContext, print, printJson } from '../context.js';
+import { retentionDays } from '../retention-days.js';
 
 /** `calls forget` and `calls anonymise`: a caller's personal data, on request or after a period. */
 
@@ -67,7 +67,12 @@ export function anonymiseCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { days?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const { config, logger } = loadCliContext(cmd);
-      const days = callerRetentionDays(opts.days, config.tracking.callerRetentionDays, config.tracking.repeatCallDays);
+      const { repeatCallDays } = config.tracking;
+      const days = retentionDays(opts.days, config.tracking.callerRetentionDays, {
+        key: 'tracking.callerRetentionDays',
+        min: Math.max(1, repeatCallDays),
+        why: `tracking.repeatCallDays (${repeatCallDays}: a repeat caller is recognised by the number of their earlier calls)`,
+      });
       const db = createDatabase(config.database);
       try {
         await migrateToLatest(db);
@@ -78,20 +83,6 @@ export function anonymiseCommand(): Command {
         await db.destroy();
       }
     });
-}
-
-function callerRetentionDays(option: string | undefined, configured: number | undefined, repeatCallDays: number): number {
-  if (option === undefined) {
-    if (configured !== undefined) return configured;
-    throw new InvalidInputError('no retention period: set tracking.callerRetentionDays in the configuration, or pass --days N');
-  }
-  const days = Number(option);
-  if (!Number.isInteger(days) || days < Math.max(1, repeatCallDays)) {
-    throw new InvalidInputError(
-      `--days: expected a whole number of days, at least tracking.repeatCallDays (${repeatCallDays}: a repeat caller is recognised by the number of their earlier calls), got "${option}"`,
-    );
-  }
-  return days;
 }
 
 function formatAnonymised(r: CallAnonymiseReport): string {

@@ -2,23 +2,9 @@ import { Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { MIN_VISIT_RETENTION_DAYS } from '../../config/schema.js';
 import { createDatabase } from '../../db/connect.js';
-import { InvalidInputError } from '../../errors.js';
 import { VisitRetention } from '../../tracking/visit-retention.js';
 import { loadCliContext, print, printJson } from '../context.js';
-
-function retentionDays(option: string | undefined, configured: number | undefined): number {
-  if (option === undefined) {
-    if (configured !== undefined) return configured;
-    throw new InvalidInputError('no retention period: set tracking.visitRetentionDays in the configuration, or pass --days N');
-  }
-  const days = Number(option);
-  if (!Number.isInteger(days) || days < MIN_VISIT_RETENTION_DAYS) {
-    throw new InvalidInputError(
-      `--days: expected a whole number of days, at least ${MIN_VISIT_RETENTION_DAYS} (pools status and the pool-size advisor read the last 7 days of holds), got "${option}"`,
-    );
-  }
-  return days;
-}
+import { retentionDays } from '../retention-days.js';
 
 function pruneCommand(): Command {
   return new Command('prune')
@@ -28,7 +14,11 @@ function pruneCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { days?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const ctx = loadCliContext(cmd);
-      const days = retentionDays(opts.days, ctx.config.tracking.visitRetentionDays);
+      const days = retentionDays(opts.days, ctx.config.tracking.visitRetentionDays, {
+        key: 'tracking.visitRetentionDays',
+        min: MIN_VISIT_RETENTION_DAYS,
+        why: `${MIN_VISIT_RETENTION_DAYS} (pools status and the pool-size advisor read the last 7 days of holds)`,
+      });
       const db = createDatabase(ctx.config.database);
       try {
         const report = await new VisitRetention({ db, clock: systemClock, logger: ctx.logger }).prune(days, { dryRun: opts.dryRun === true });
