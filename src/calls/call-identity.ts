@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { eraseCallerFromEntry, isAnalyticsEntry } from '../integrations/outbox-erasure.js';
 import type { OutboxStore } from '../integrations/outbox-store.js';
+import { VISITOR_ANALYTICS_IDS } from '../tracking/attribution-types.js';
 import { CALLS_TABLE } from './call-store.js';
 
 /**
@@ -10,7 +11,6 @@ import { CALLS_TABLE } from './call-store.js';
  * campaign, the ad's click ids) describes the ad and stays: reports count on it.
  */
 const IDENTITY_COLUMNS = ['caller_number', 'note', 'ga_client_id', 'ga_session_id', 'ym_client_id'] as const;
-const ANALYTICS_KEYS = ['gaClientId', 'gaSessionId', 'ymClientId'] as const;
 
 /** The columns a call's identity is erased from (a dry run reads them, so they are selected). */
 export interface CallIdentityRow {
@@ -78,7 +78,7 @@ function withoutAnalyticsIds(firstTouch: string | null): string | null {
   if (!firstTouch) return firstTouch;
   const touch = JSON.parse(firstTouch) as Record<string, unknown>;
   let changed = false;
-  for (const key of ANALYTICS_KEYS) {
+  for (const key of VISITOR_ANALYTICS_IDS) {
     if (touch[key] !== undefined && touch[key] !== null) {
       touch[key] = null;
       changed = true;

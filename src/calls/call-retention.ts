@@ -1,12 +1,11 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { DAY_MS, type Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
 import type { OutboxStore } from '../integrations/outbox-store.js';
 import { eraseCallIdentities, hasIdentity, type CallIdentityRow } from './call-identity.js';
 import { CALLS_TABLE } from './call-store.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Calls per transaction, as visits prune: the server's writes wait for one batch at most. */
 const BATCH = 250;
 

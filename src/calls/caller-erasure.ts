@@ -2,9 +2,10 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
+import { countRows } from '../db/count-rows.js';
 import type { OutboxStore } from '../integrations/outbox-store.js';
 import type { RecordingRetention, RecordingStore } from '../media/recording-retention.js';
-import { anonymiseVisits, identifiableVisitsOf } from '../tracking/visit-retention.js';
+import { VisitStore } from '../tracking/visit-store.js';
 import { eraseCallIdentities, type CallIdentityRow } from './call-identity.js';
 import { CALLS_TABLE } from './call-store.js';
 import { STALE_AFTER_MS } from './live-calls.js';
@@ -14,6 +15,8 @@ import { STALE_AFTER_MS } from './live-calls.js';
  * called thousands of times (a switchboard) must still not hold SQLite's one write lock for long.
  */
 const BATCH = 100;
+
+const visitStore = new VisitStore();
 
 /**
  * The call path writes the final row, then queues the call's webhooks from its in-memory record
@@ -123,9 +126,9 @@ export class CallerErasure {
       report.outboxEntriesRewritten += identity.outboxRewritten;
       report.outboxEntriesDropped += identity.outboxDropped;
       if (!run.dryRun) await this.d.recordingStore.markStatus(q, recordingsGone, 'erased', null, run.now);
-      const fresh = (await identifiableVisitsOf(q, creditedVisits(calls))).filter((id) => !run.visits.has(id));
+      const fresh = (await visitStore.identifiableOf(q, creditedVisits(calls))).filter((id) => !run.visits.has(id));
       fresh.forEach((id) => run.visits.add(id));
-      if (!run.dryRun) await anonymiseVisits(q, fresh);
+      if (!run.dryRun) await visitStore.eraseIdentifiers(q, fresh);
     };
     if (run.dryRun) await work(this.d.db);
     else await this.d.db.transaction(work);
@@ -158,9 +161,4 @@ function settled(q: Knex, caller: string, now: number): Knex.QueryBuilder {
     .select('id', 'caller_number', 'visit_id', 'first_touch')
     .where({ caller_number: caller })
     .whereNot((w) => void inProgress(w, now));
-}
-
-async function countRows(query: Knex.QueryBuilder): Promise<number> {
-  const row = (await query.count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
 }

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../clock.js';
 import { isTargetCall } from '../calls/target-call.js';
 import { InvalidInputError } from '../errors.js';
 import { neutraliseCell } from './cell-safety.js';
@@ -16,8 +17,6 @@ import type { ExportRow } from './export-row.js';
  *   landing URL). That is calltrack's dynamic numbers: the visitor clicked an ad, saw a pool
  *   number on the site and called it.
  */
-
-const DAY_MS = 86_400_000;
 
 /**
  * A click counts for a conversion within the conversion action's click-through window, 90 days at

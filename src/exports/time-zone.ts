@@ -1,3 +1,4 @@
+import { DAY_MS } from '../clock.js';
 import { InvalidInputError } from '../errors.js';
 
 /**
@@ -101,8 +102,6 @@ export class TimeZone {
     return Math.round((asUtc - ms) / 60_000);
   }
 }
-
-const DAY_MS = 86_400_000;
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);

@@ -14,15 +14,20 @@ export function webhookTargetName(hook: WebhookConfig): string {
 }
 
 /**
- * The receivers as /metrics and /healthz name them, by their outbox target: a webhook's name,
- * `ga4`, `metrica`, and `webhooks[i]` (its place in the config) for an unnamed webhook, whose target is its
- * URL: a URL may carry a token, and both endpoints are open.
+ * The analytics receivers: each outbox target is named as its key under `analytics` in the
+ * config. Their entries carry the visitor's analytics ids (see outbox-erasure.ts).
+ */
+export const ANALYTICS_TARGETS = [GA4_TARGET, METRICA_TARGET] as const satisfies readonly (keyof CalltrackConfig['analytics'])[];
+
+/**
+ * Every configured receiver, by outbox target, with its label as /metrics and /healthz name it:
+ * a webhook's name, `ga4`, `metrica`, and `webhooks[i]` (its place in the config) for an unnamed
+ * webhook, whose target is its URL: a URL may carry a token, and both endpoints are open.
  */
 export function receiverLabels(cfg: CalltrackConfig): Map<string, string> {
   const labels = new Map<string, string>();
   cfg.webhooks.forEach((hook, i) => labels.set(webhookTargetName(hook), hook.name ?? `webhooks[${i}]`));
-  if (cfg.analytics.ga4) labels.set(GA4_TARGET, GA4_TARGET);
-  if (cfg.analytics.metrica) labels.set(METRICA_TARGET, METRICA_TARGET);
+  for (const target of ANALYTICS_TARGETS) if (cfg.analytics[target]) labels.set(target, target);
   return labels;
 }
 

@@ -70,4 +70,3 @@ export function ga4Url(cfg: Ga4Config): string {
 export function ga4EventId(callId: string): string {
   return callScopedEventId(GA4_TARGET, callId);
 }
-

@@ -1,9 +1,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
-import { webhookTargetName } from './delivery-targets.js';
-import { GA4_TARGET } from './ga4.js';
-import { METRICA_TARGET } from './metrica.js';
+import { receiverLabels } from './delivery-targets.js';
 import type { OutboxEntry, OutboxStore, TargetSummary } from './outbox-store.js';
 
 export interface OutboxStatus {
@@ -24,9 +22,7 @@ export class OutboxAdmin {
 
   async status(limit = 50): Promise<OutboxStatus> {
     const cfg = this.config.current;
-    const configured = new Set(cfg.webhooks.map(webhookTargetName));
-    if (cfg.analytics.ga4) configured.add(GA4_TARGET);
-    if (cfg.analytics.metrica) configured.add(METRICA_TARGET);
+    const configured = new Set(receiverLabels(cfg).keys());
     const summaries = await this.store.summary(this.db);
     for (const name of configured) {
       if (!summaries.some((s) => s.target === name)) {

@@ -99,13 +99,12 @@ export class OutboxDispatcher {
 
   /** For /healthz: receivers failing many times in a row make the component `down` (not critical). */
   health(): ComponentHealth {
-    const cfg = this.config.current;
-    if (cfg.webhooks.length === 0 && !cfg.analytics.ga4 && !cfg.analytics.metrica) return { state: 'disabled', detail: 'no webhooks, GA4 or Metrica configured' };
+    const labels = receiverLabels(this.config.current);
+    if (labels.size === 0) return { state: 'disabled', detail: 'no webhooks, GA4 or Metrica configured' };
     const failing = [...this.targets.entries()].filter(([, h]) => h.failuresInARow >= FAILING_AFTER);
     if (failing.length === 0) return { state: 'up' };
     // /healthz is open: the receiver's label (never an unnamed webhook's URL) and the status only;
     // the error text (a redirect's Location, the receiver's body) goes to the log and `webhooks status`.
-    const labels = receiverLabels(cfg);
     const line = ([target, h]: [string, TargetHealth]) =>
       `${labels.get(target) ?? 'a receiver no longer configured'}: ${h.failuresInARow} failures in a row, last: ${h.lastStatus === null ? 'no answer' : `HTTP ${h.lastStatus}`}`;
     return { state: 'down', detail: `${failing.map(line).join('; ')} (details: calltrack webhooks status)` };

@@ -1,5 +1,5 @@
-import { GA4_TARGET } from './ga4.js';
-import { METRICA_TARGET } from './metrica.js';
+import { VISITOR_ANALYTICS_IDS } from '../tracking/attribution-types.js';
+import { ANALYTICS_TARGETS } from './delivery-targets.js';
 import type { OutboxEntry } from './outbox-store.js';
 
 /** What an entry becomes once a caller's data is taken out; null when nothing in it changes. */
@@ -49,7 +49,7 @@ export function eraseCallerFromEntry(entry: Pick<OutboxEntry, 'payload' | 'lastE
  * outbox forgets it, loses its ids here.
  */
 export function isAnalyticsEntry(entry: Pick<OutboxEntry, 'target'>): boolean {
-  return entry.target === GA4_TARGET || entry.target === METRICA_TARGET;
+  return (ANALYTICS_TARGETS as readonly string[]).includes(entry.target);
 }
 
 function eraseAnalyticsIds(body: Record<string, unknown>): void {
@@ -70,7 +70,7 @@ function eraseCallFields(call: Record<string, unknown>): void {
   // The visitor's analytics ids (online identifiers); the ad's attribution stays.
   const attribution = call.attribution;
   if (isObject(attribution)) {
-    for (const key of ['gaClientId', 'gaSessionId', 'ymClientId']) if (key in attribution) attribution[key] = null;
+    for (const key of VISITOR_ANALYTICS_IDS) if (key in attribution) attribution[key] = null;
   }
   const recording = call.recording;
   if (!isObject(recording)) return;

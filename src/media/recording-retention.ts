@@ -2,13 +2,11 @@ import { readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import type { Knex } from 'knex';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { DAY_MS, type Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
 import { errorMessage } from '../errors.js';
 import type { RecordingStatus } from '../calls/call-record.js';
 import { CALLS_TABLE, callColumn } from '../calls/call-store.js';
-
-const DAY_MS = 86_400_000;
 
 export interface PruneReport {
   cutoff: number;

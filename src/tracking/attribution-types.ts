@@ -27,6 +27,12 @@ export interface Touch {
   late: boolean;
 }
 
+/**
+ * The fields of a touch that identify the visitor in analytics (GA client and session id, Metrica
+ * ClientID), as opposed to the ad it came from: what erasing a caller's data takes out.
+ */
+export const VISITOR_ANALYTICS_IDS = ['gaClientId', 'gaSessionId', 'ymClientId'] as const satisfies readonly (keyof Touch)[];
+
 export interface Attribution extends Touch {
   trackingNumber: string;
   trackingNumberId: number | null;

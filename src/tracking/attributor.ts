@@ -1,3 +1,4 @@
+import { DAY_MS } from '../clock.js';
 import { touchFromCall } from '../calls/call-record.js';
 import type { LiveConfig } from '../config/live-config.js';
 import type { Database } from '../db/connect.js';
@@ -26,8 +27,6 @@ interface Candidate {
   visitId: string;
   late: boolean;
 }
-
-const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * Which ad made the phone ring: the one answer used by the SIP call path (`attribute`) and

@@ -33,7 +33,7 @@ function pick(s: VisitSource) {
   return { source: s.source, medium: s.medium, campaign: s.campaign, term: s.term };
 }
 
-
+/** The row of a new visit, before the batch or the allocator decides its number. */
 export function newVisitRecord(id: string, visitorId: string, input: NewVisitInput, s: VisitSource, facts: VisitFacts, isBot: boolean, now: number): VisitRecord {
   return {
     id,

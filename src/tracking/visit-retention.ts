@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { DAY_MS, type Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { countRows } from '../db/count-rows.js';
 
 /**
  * Rows per transaction. Measured on SQLite, a year of 300,000 visits: 1,000 a batch holds the
@@ -49,9 +48,9 @@ export class VisitRetention {
     const report: VisitPruneReport = { days, cutoff, dryRun: opts.dryRun, visitsDeleted: 0, visitsAnonymised: 0, poolEventsDeleted: 0 };
     if (opts.dryRun) {
       const { db } = this.d;
-      report.visitsDeleted = await count(deletable(db, cutoff, now));
-      report.visitsAnonymised = await count(identifiable(db, cutoff).whereNotIn('id', deletable(db, cutoff, now)));
-      report.poolEventsDeleted = await count(db('pool_events').where('at', '<', cutoff));
+      report.visitsDeleted = await countRows(deletable(db, cutoff, now));
+      report.visitsAnonymised = await countRows(identifiable(db, cutoff).whereNotIn('id', deletable(db, cutoff, now)));
+      report.poolEventsDeleted = await countRows(db('pool_events').where('at', '<', cutoff));
       return report;
     }
     report.visitsDeleted = await this.inBatches((trx, limit) => this.deleteVisits(trx, cutoff, now, limit));
@@ -88,41 +87,6 @@ export class VisitRetention {
 }
 
 /**
- * What a visit loses when its caller asks to be forgotten: the IP address and user agent (as after
- * the retention period) and the analytics ids that link it to the person's GA4 and Metrica profile.
- */
-const VISITOR_IDENTIFIERS = ['ip', 'user_agent', 'ga_client_id', 'ga_session_id', 'ym_client_id'] as const;
-
-/**
- * The visits that identify a person: `visitIds` and every other visit of the same visitors
- * (one browser), those that still carry any of VISITOR_IDENTIFIERS. For erasing a caller's data
- * (`calltrack calls forget`); the visits themselves stay, as they do after the retention period,
- * because calls and reports are credited to them.
- */
-export async function identifiableVisitsOf(q: Knex | Knex.Transaction, visitIds: string[]): Promise<string[]> {
-  if (visitIds.length === 0) return [];
-  const rows = (await q('visits')
-    .select('id')
-    .where((w) => void w.whereIn('id', visitIds).orWhereIn('visitor_id', q('visits').select('visitor_id').whereIn('id', visitIds)))
-    .andWhere((w) => {
-      for (const column of VISITOR_IDENTIFIERS) void w.orWhereNotNull(column);
-    })
-    .orderBy('id')) as { id: string }[];
-  return rows.map((r) => r.id);
-}
-
-/** Erases VISITOR_IDENTIFIERS of these visits; how many. */
-export async function anonymiseVisits(q: Knex | Knex.Transaction, visitIds: string[]): Promise<number> {
-  let n = 0;
-  const erased = Object.fromEntries(VISITOR_IDENTIFIERS.map((c) => [c, null]));
-  // Chunks keep SQLite under its bound-parameter limit.
-  for (let i = 0; i < visitIds.length; i += 500) {
-    n += Number(await q('visits').whereIn('id', visitIds.slice(i, i + 500)).update(erased));
-  }
-  return n;
-}
-
-/**
  * Visits past the cutoff that no call refers to and that hold no number now. (A hold running past
  * the cutoff is impossible with activity holds, but a clock set back must not orphan a live one.)
  */
@@ -142,9 +106,4 @@ function identifiable(q: Knex | Knex.Transaction, cutoff: number): Knex.QueryBui
     .where('created_at', '<', cutoff)
     .andWhere('last_seen_at', '<', cutoff)
     .andWhere((w) => void w.whereNotNull('ip').orWhereNotNull('user_agent'));
-}
-
-async function count(query: Knex.QueryBuilder): Promise<number> {
-  const row = (await query.clone().clearSelect().clearOrder().count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
 }

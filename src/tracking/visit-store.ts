@@ -97,6 +97,13 @@ function visitToRow(v: VisitRecord): Record<string, unknown> {
   return row;
 }
 
+/**
+ * What a visit loses when its caller asks to be forgotten (`calltrack calls forget`): the IP
+ * address and user agent (as after the retention period, visit-retention.ts) and the analytics
+ * ids that link it to the person's GA4 and Metrica profile.
+ */
+const VISITOR_IDENTIFIERS = ['ip', 'user_agent', 'ga_client_id', 'ga_session_id', 'ym_client_id'] as const;
+
 /** Reads and writes `visits` and `visit_pages`; every method takes the executor (db or trx). */
 export class VisitStore {
   async insert(q: Executor, visit: VisitRecord): Promise<void> {
@@ -129,6 +136,34 @@ export class VisitStore {
 
   async setShownNumber(q: Executor, id: string, shown: { poolName: string | null; number: string | null; numberType: ShownNumberType }): Promise<void> {
     await q(VISITS).where({ id }).update({ pool_name: shown.poolName, number: shown.number, number_type: shown.numberType });
+  }
+
+  /**
+   * The visits that identify a person: `visitIds` and every other visit of the same visitors
+   * (one browser), those that still carry any of VISITOR_IDENTIFIERS. The visits themselves stay
+   * after an erasure, as after the retention period: calls and reports are credited to them.
+   */
+  async identifiableOf(q: Executor, visitIds: string[]): Promise<string[]> {
+    if (visitIds.length === 0) return [];
+    const rows = (await q(VISITS)
+      .select('id')
+      .where((w) => void w.whereIn('id', visitIds).orWhereIn('visitor_id', q(VISITS).select('visitor_id').whereIn('id', visitIds)))
+      .andWhere((w) => {
+        for (const column of VISITOR_IDENTIFIERS) void w.orWhereNotNull(column);
+      })
+      .orderBy('id')) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Erases VISITOR_IDENTIFIERS of these visits; how many. */
+  async eraseIdentifiers(q: Executor, visitIds: string[]): Promise<number> {
+    let n = 0;
+    const erased = Object.fromEntries(VISITOR_IDENTIFIERS.map((c) => [c, null]));
+    // Chunks keep SQLite under its bound-parameter limit.
+    for (let i = 0; i < visitIds.length; i += 500) {
+      n += Number(await q(VISITS).whereIn('id', visitIds.slice(i, i + 500)).update(erased));
+    }
+    return n;
   }
 
   async pages(q: Executor, id: string): Promise<{ url: string; seenAt: number }[]> {

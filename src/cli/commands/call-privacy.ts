@@ -16,7 +16,7 @@ import { retentionDays } from '../retention-days.js';
 
 export function forgetCommand(): Command {
   return new Command('forget')
-    .description("erase one caller's personal data: caller number and note of their calls, recordings, visitors' IP address and user agent, the number in webhook events")
+    .description("erase one caller's personal data: caller number, note and analytics ids of their calls, recordings, their visits' IP address, user agent and analytics ids, the same in outbox events")
     .requiredOption('--caller <phone>', "the caller's number (any format; tracking.defaultCountry applies)")
     .option('--dry-run', 'only count what would be erased')
     .option('--json', 'print the result as JSON')

@@ -21,7 +21,7 @@ async function withOutbox<T>(cmd: Command, run: (admin: OutboxAdmin, ctx: CliCon
 }
 
 export function webhooksCommand(): Command {
-  const webhooks = new Command('webhooks').description('CRM webhook and GA4 deliveries (the outbox)');
+  const webhooks = new Command('webhooks').description('CRM webhook, GA4 and Metrica deliveries (the outbox)');
   webhooks
     .command('status')
     .description('per receiver: pending, failed and delivered counts; then every undelivered event with its last error')
