@@ -50,7 +50,7 @@ export async function eraseCallIdentities(
   const ids = calls.map((c) => c.id);
   if (!opts.dryRun) {
     const erased = Object.fromEntries(IDENTITY_COLUMNS.map((c) => [c, null]));
-    out.calls = Number(await q(CALLS_TABLE).whereIn('id', ids).update({ ...erased, updated_at: opts.now }));
+    out.calls = Number(await q(CALLS_TABLE).whereIn('id', ids).update({ ...erased, identity_erased_at: opts.now, updated_at: opts.now }));
     for (const c of calls) {
       const firstTouch = withoutAnalyticsIds(c.first_touch);
       if (firstTouch !== c.first_touch) await q(CALLS_TABLE).where({ id: c.id }).update({ first_touch: firstTouch });

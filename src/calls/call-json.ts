@@ -26,6 +26,8 @@ export interface CallJson {
   note: string | null;
   dealValue: number | null;
   recording: { status: CallRecord['recordingStatus']; durationSeconds: number | null; sizeBytes: number | null; url: string | null };
+  /** When caller number, note and analytics ids were erased (`calls forget` / `calls anonymise`). */
+  identityErasedAt: string | null;
 }
 
 /**
@@ -78,6 +80,7 @@ export function callToJson(call: CallRecord, opts: { publicUrl: string | undefin
       sizeBytes: call.recordingSize,
       url: recordingUrl(call, opts.publicUrl),
     },
+    identityErasedAt: iso(call.identityErasedAt),
   };
 }
 

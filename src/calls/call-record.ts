@@ -39,6 +39,8 @@ export interface CallRecord extends Omit<Touch, 'type'> {
   recordingPath: string | null;
   recordingSize: number | null;
   recordingDuration: number | null;
+  /** When `calls forget` or `calls anonymise` erased caller number, note and analytics ids; null if never. */
+  identityErasedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -50,6 +50,7 @@ const COLUMN: Record<keyof CallRecord, string> = {
   recordingPath: 'recording_path',
   recordingSize: 'recording_size',
   recordingDuration: 'recording_duration',
+  identityErasedAt: 'identity_erased_at',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
 };

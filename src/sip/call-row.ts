@@ -50,6 +50,7 @@ export function newCallRecord(id: string, info: InboundCallInfo, trunk: string, 
     recordingPath: null,
     recordingSize: null,
     recordingDuration: null,
+    identityErasedAt: null,
     createdAt: at,
     updatedAt: at,
   };

@@ -47,7 +47,7 @@ function retentionScenarios(label: string, open: () => Promise<TrackingFixture>)
       assert.deepEqual([report.callsAnonymised, report.outboxEntriesRewritten, report.outboxEntriesDropped], [3, 6, 3]);
       assert.equal(report.cutoff, now - 30 * DAY);
       const erased = await calls.findById(f.app.db, old.id);
-      assert.deepEqual({ ...erased, updatedAt: 0 }, { ...old, callerNumber: null, note: null, gaClientId: null, gaSessionId: null, ymClientId: null, updatedAt: 0 });
+      assert.deepEqual({ ...erased, updatedAt: 0 }, { ...old, callerNumber: null, note: null, gaClientId: null, gaSessionId: null, ymClientId: null, identityErasedAt: now, updatedAt: 0 });
       const repeated = await calls.findById(f.app.db, repeat.id);
       assert.deepEqual([repeated?.callerNumber, repeated?.firstTouch?.gaClientId, repeated?.firstTouch?.campaign], [null, null, old.campaign]);
       assert.equal((await calls.findById(f.app.db, anonymous.id))?.gaClientId, null);

@@ -74,7 +74,7 @@ function erasureScenarios(label: string, open: (recordingDir: string) => Promise
       // The calls: what analytics needs stays, the number and the free text go.
       const answered = await calls.findById(f.app.db, scene.answered.id);
       assert.deepEqual({ ...answered, updatedAt: 0 }, {
-        ...scene.answered, callerNumber: null, note: null, gaClientId: null, gaSessionId: null, ymClientId: null, recordingStatus: 'erased', updatedAt: 0,
+        ...scene.answered, callerNumber: null, note: null, gaClientId: null, gaSessionId: null, ymClientId: null, recordingStatus: 'erased', identityErasedAt: f.clock.now(), updatedAt: 0,
       }, 'only the caller number, the note, the analytics ids and the recording status changed');
       const missed = await calls.findById(f.app.db, scene.missed.id);
       assert.deepEqual([missed?.callerNumber, missed?.tags, missed?.firstTouch?.visitId], [null, ['spam'], scene.visits.credited]);

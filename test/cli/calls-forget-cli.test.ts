@@ -67,6 +67,9 @@ describe('calltrack calls forget', () => {
     assert.deepEqual(json<CallRecord[]>(await cli('calls', 'list', '--caller', FORGOTTEN, '--json')), []);
     const shown = json<CallRecord>(await cli('calls', 'show', scene.answered.id, '--json'));
     assert.deepEqual([shown.callerNumber, shown.note, shown.tags, shown.dealValue, shown.campaign, shown.recordingStatus], [null, null, ['lead'], 1500, 'fridges', 'erased']);
+    assert.ok(shown.identityErasedAt !== null && Date.now() - shown.identityErasedAt < 60_000, 'the call says when it was erased');
+    const listed = await cli('calls', 'list', '--from', '2026-11-01', '--to', '2026-11-30');
+    assert.match(listed.stdout.split('\n').find((l) => l.includes(scene.answered.id)) ?? '', /\berased\b/, 'the table tells an erased caller from a withheld one');
     const after = await totals();
     assert.deepEqual([after.calls, after.answered, after.missed, after.targetCalls], [before.calls, before.answered, before.missed, before.targetCalls]);
     assert.deepEqual([before.uniqueCallers, after.uniqueCallers], [2, 1], 'the erased caller is no longer told apart');

@@ -56,6 +56,7 @@ export function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
     recordingPath: null,
     recordingSize: null,
     recordingDuration: null,
+    identityErasedAt: null,
     createdAt: startedAt,
     updatedAt: startedAt + 96_000,
     ...overrides,

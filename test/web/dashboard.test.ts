@@ -184,4 +184,21 @@ describe('dashboard in headless Chromium against the real server', () => {
     await store.update(fx.app.db, ringing.id, { status: 'answered', answeredAt: now + 3000, endedAt: now + 9000, talkSeconds: 6 });
     await page.waitForSelector(`#live-list li[data-call-id="${ringing.id}"]`, { state: 'detached', ...WAIT });
   });
+
+  it('tells a caller whose data was erased from one who withheld the number', async () => {
+    const store = new CallStore();
+    const at = Date.UTC(2026, 10, 20, 9);
+    const withheld = makeCall({ startedAt: at, callerNumber: null, source: 'vk' });
+    const erased = makeCall({ startedAt: at + 60_000, callerNumber: null, note: null, identityErasedAt: Date.UTC(2026, 10, 25, 12), source: 'vk' });
+    for (const call of [withheld, erased]) await store.insert(fx.app.db, call);
+    await page.goto(`${fx.baseUrl}/#/calls?source=vk&from=2026-11-20&to=2026-11-20`);
+    await waitForRows(2);
+    const callerOf = async (id: string) => page.locator(`table.calls tr[data-call-id="${id}"] td[data-label=Caller]`).textContent();
+    assert.equal(await callerOf(withheld.id), 'anonymous');
+    assert.equal(await callerOf(erased.id), 'erased');
+
+    await page.goto(`${fx.baseUrl}/#/calls/${erased.id}`);
+    await page.waitForSelector('h1:has-text("Call (caller erased)")', WAIT);
+    assert.match((await page.locator('main').textContent()) ?? '', /Callererased 2026-11-25 15:00/);
+  });
 });

@@ -80,7 +80,7 @@ const secs = (s: number | null) => (s === null ? '-' : `${Math.round(s)}s`);
 function formatTable(rows: CallRecord[]): string {
   const header = ['started (UTC)', 'status', 'code', 'tracking', 'caller', 'forwarded to', 'ring', 'talk', 'source', 'id'];
   const lines = rows.map((c) => [
-    iso(c.startedAt), c.status, String(c.sipCode ?? '-'), c.trackingNumber, c.callerNumber ?? '-', c.forwardedTo ?? '-',
+    iso(c.startedAt), c.status, String(c.sipCode ?? '-'), c.trackingNumber, c.callerNumber ?? (c.identityErasedAt === null ? '-' : 'erased'), c.forwardedTo ?? '-',
     secs(c.ringSeconds), secs(c.talkSeconds), c.source ?? `(${c.attributionType ?? '-'})`, c.id,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

@@ -1,7 +1,7 @@
 // One call: timeline, recording, the whole attribution (with the visit's pages), tags and note.
 import { api, ApiError } from './api.js';
 import { lastListHash } from './calls.js';
-import { field, fmtDateTime, fmtDuration, fmtTime, h, replace, statusBadge } from './dom.js';
+import { field, fmtCaller, fmtDateTime, fmtDuration, fmtTime, h, replace, statusBadge } from './dom.js';
 
 const HANGUP = { caller: 'the caller', callee: 'the answering side', system: 'calltrack (timeout or failure)' };
 
@@ -158,7 +158,7 @@ export async function renderCallPage(view, id) {
     list([
       ['Status', statusBadge(call)],
       ['Started', fmtDateTime(call.startedAt)],
-      ['Caller', call.callerNumber ?? 'anonymous'],
+      ['Caller', call.identityErasedAt && !call.callerNumber ? `erased ${fmtDateTime(call.identityErasedAt)}` : fmtCaller(call)],
       ['Tracking number', call.trackingNumber],
       ['Forwarded to', call.forwardedTo],
       ['First call', call.firstCall === null ? 'unknown' : call.firstCall ? 'yes' : 'no (a repeat caller)'],
@@ -170,7 +170,7 @@ export async function renderCallPage(view, id) {
   const [rec, attr] = await Promise.all([recording(call), attribution(call)]);
   view.append(
     h('p', {}, h('a', { href: lastListHash, class: 'back' }, '← All calls')),
-    h('h1', {}, `Call from ${call.callerNumber ?? 'an anonymous caller'}`),
+    h('h1', {}, call.callerNumber ? `Call from ${call.callerNumber}` : call.identityErasedAt ? 'Call (caller erased)' : 'Call from an anonymous caller'),
     h('div', { class: 'grid' }, summary, timeline(call), rec, editor(call, showTags), attr),
   );
 }

@@ -1,6 +1,6 @@
 // The calls table: filters, cursor paging, CSV of the current filter.
 import { api, download } from './api.js';
-import { field, fmtDateTime, fmtDuration, fmtSource, h, replace, statusBadge } from './dom.js';
+import { field, fmtCaller, fmtDateTime, fmtDuration, fmtSource, h, replace, statusBadge } from './dom.js';
 
 const FILTERS = ['from', 'to', 'status', 'source', 'number'];
 const STATUSES = [
@@ -74,7 +74,7 @@ function row(call) {
     { dataset: { callId: call.id } },
     cell('Time', h('a', { href: `#/calls/${encodeURIComponent(call.id)}` }, fmtDateTime(call.startedAt))),
     cell('Tracking number', call.trackingNumber),
-    cell('Caller', call.callerNumber ?? 'anonymous'),
+    cell('Caller', fmtCaller(call)),
     cell('Source', fmtSource(call.attribution)),
     cell('Status', statusBadge(call)),
     cell('Talk', fmtDuration(call.talkSeconds)),

@@ -81,6 +81,15 @@ export function fmtDuration(seconds) {
   return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
+/**
+ * Who called: the number, "erased" when `calls forget` / `calls anonymise` removed it (an operator
+ * must not read a privacy erasure as a caller who withheld the number), else "anonymous".
+ */
+export function fmtCaller(call) {
+  if (call.callerNumber) return call.callerNumber;
+  return call.identityErasedAt ? 'erased' : 'anonymous';
+}
+
 export function fmtSource(a) {
   const parts = [a.source, a.medium, a.campaign].map((p) => p ?? '–');
   return a.source || a.medium || a.campaign ? parts.join(' / ') : '(none)';
