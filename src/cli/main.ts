@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { attributeCommand } from './commands/attribute.js';
+import { backupCommand } from './commands/backup.js';
 import { callsCommand } from './commands/calls.js';
 import { configCommand } from './commands/config-check.js';
 import { exportCallsCommand } from './commands/export-calls.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
+  program.addCommand(backupCommand());
   program.addCommand(
     new Command('numbers').description('tracking numbers').addCommand(numbersSyncCommand()).addCommand(numbersListCommand()),
   );
