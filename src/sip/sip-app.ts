@@ -1,10 +1,11 @@
 import type Srf from 'drachtio-srf';
-import type { Logger } from 'pino';
 import type { TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import { REPLY_UNTRUSTED, replyShuttingDown, sipReplyForError, type SipReply } from './sip-errors.js';
+import { maskPhoneNumber } from '../phone/e164.js';
 import { TrunkMatcher } from './inbound-call.js';
+import { UntrustedSourceLog } from './untrusted-source-log.js';
 
 export interface SipAppDeps extends SessionDeps {
   /** How long `drain()` lets calls in progress run before hanging them up. */
@@ -21,10 +22,10 @@ export class SipApp {
   private readonly idleWaiters = new Set<() => void>();
   private draining = false;
   private matcher: { trunks: readonly TrunkConfig[]; matcher: TrunkMatcher } | undefined;
-  private readonly security: Logger;
+  private readonly security: UntrustedSourceLog;
 
   constructor(private readonly deps: SipAppDeps) {
-    this.security = deps.logger.child({ security: true });
+    this.security = new UntrustedSourceLog(deps.logger.child({ security: true }), deps.clock);
   }
 
   get activeCalls(): number {
@@ -66,8 +67,10 @@ export class SipApp {
       const trunk = this.trunkFor(req.source_address);
       if (!trunk) {
         this.deps.metrics.inviteRejected('untrusted-source');
-        this.security.warn(
-          { source: req.source_address, port: req.source_port, to: req.calledNumber, from: req.callingNumber, sipCallId: req.get('Call-ID') },
+        this.security.note(
+          'warn',
+          req.source_address,
+          { source: req.source_address, port: req.source_port, to: req.calledNumber, from: this.callerForLog(req.callingNumber), userAgent: req.get('User-Agent'), sipCallId: req.get('Call-ID') },
           'INVITE from an address that is not in any trunk allow list: rejected 403',
         );
         return send(res, REPLY_UNTRUSTED);
@@ -89,8 +92,13 @@ export class SipApp {
   private onOptions(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
     const trusted = this.trunkFor(req.source_address) !== undefined;
     this.deps.metrics.optionsAnswered(trusted);
-    if (!trusted) this.security.info({ source: req.source_address }, 'OPTIONS from an address that is not a trunk: 403');
+    if (!trusted) this.security.note('info', req.source_address, { source: req.source_address, userAgent: req.get('User-Agent') }, 'OPTIONS from an address that is not a trunk: 403');
     send(res, trusted ? { status: 200 } : REPLY_UNTRUSTED);
+  }
+
+  /** An untrusted INVITE may still be a real caller's (a carrier's new address): masked as the INVITE line is. */
+  private callerForLog(caller: string | undefined): string | undefined {
+    return caller && this.deps.config().log.callerNumbers === 'masked' ? maskPhoneNumber(caller) : caller;
   }
 
   private trunkFor(address: string): TrunkConfig | undefined {
