@@ -146,9 +146,10 @@ export class OutboxDispatcher {
     let made = 0;
     const worker = async () => {
       while (next < batch.length && !this.stopped) {
-        const entry = batch[next++] as OutboxEntry;
+        const listed = batch[next++] as OutboxEntry;
         const now = this.clock.now();
-        if (!(await this.store.claim(this.db, entry.id, now, now + this.options.leaseMs))) continue;
+        const entry = await this.store.claim(this.db, listed.id, now, now + this.options.leaseMs);
+        if (!entry) continue;
         made += 1;
         await this.deliver(entry);
       }

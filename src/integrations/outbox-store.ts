@@ -129,13 +129,20 @@ export class OutboxStore {
     return rows.map(rowToEntry);
   }
 
-  /** Takes the lease on one entry; false when another dispatcher holds it. */
-  async claim(q: Executor, id: number, now: number, until: number): Promise<boolean> {
+  /**
+   * Reserves a pending entry for one delivery and returns it as it is now, or undefined when it
+   * is gone or someone else holds it. Read again after the claim, not taken from the batch
+   * `findDeliverable` read: `calls forget` / `calls anonymise` may have rewritten the body (or
+   * dropped the entry) in between, and the erased body is the one to send.
+   */
+  async claim(q: Executor, id: number, now: number, until: number): Promise<OutboxEntry | undefined> {
     const n = await q(OUTBOX_TABLE)
       .where({ id, status: 'pending' })
       .andWhere((w) => w.whereNull('claimed_until').orWhere('claimed_until', '<', now))
       .update({ claimed_until: until });
-    return Number(n) === 1;
+    if (Number(n) !== 1) return undefined;
+    const row = (await q(OUTBOX_TABLE).where({ id }).first()) as OutboxRow | undefined;
+    return row ? rowToEntry(row) : undefined;
   }
 
   async markDelivered(q: Executor, id: number, now: number, httpStatus: number | null): Promise<void> {

@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
+import { eraseCallIdentities } from '../../src/calls/call-identity.js';
+import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher } from '../../src/integrations/outbox-dispatcher.js';
 import { OutboxStore } from '../../src/integrations/outbox-store.js';
 import { OutboxAdmin } from '../../src/integrations/outbox-admin.js';
 import type { WebhookEvent } from '../../src/integrations/outbox-sink.js';
@@ -296,6 +298,39 @@ describe('CRM webhooks from the outbox', () => {
       const expired = await fetchLink();
       assert.equal(expired.statusCode, 401);
       assert.match(expired.json<{ error: { message: string } }>().error.message, /expired/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('sends an entry as it is when it is sent: a caller erased after the dispatcher listed the entry goes out without the number', async () => {
+    const receiver = await new TestReceiver().start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    receiver.now = () => clock.now();
+    const app = await startApp(tempDir(), receiver.url, clock);
+    try {
+      await app.outbox.stop(); // the dispatcher under test is the one below
+      const call = makeCall();
+      await seedCalls(app.db, [call]);
+      await app.callEvents.publish('call.completed', call);
+      // `calls forget` runs in another process; here it lands between the dispatcher's listing
+      // of due entries and its claim of this one, which is where it used to slip through.
+      class ErasedAfterListing extends OutboxStore {
+        override async findDeliverable(...args: Parameters<OutboxStore['findDeliverable']>) {
+          const listed = await super.findDeliverable(...args);
+          const row = { id: call.id, caller_number: call.callerNumber, first_touch: null };
+          await eraseCallIdentities(app.db, new OutboxStore(), [row], { now: clock.now(), dryRun: false });
+          return listed;
+        }
+      }
+      const dispatcher = new OutboxDispatcher(app.db, new ErasedAfterListing(), app.config, clock, testLogger(), { ...DEFAULT_DISPATCHER_OPTIONS, pollMs: 3_600_000 });
+      dispatcher.start(); // a stopped dispatcher delivers nothing
+      const attempts = await dispatcher.runOnce();
+      await dispatcher.stop();
+      assert.equal(attempts, 1);
+      const [event] = verified(receiver);
+      assert.deepEqual([event?.call.id, event?.call.callerNumber, event?.call.attribution.gaClientId], [call.id, null, null]);
+      assert.doesNotMatch(receiver.requests[0]!.body, /9161234567/);
     } finally {
       await app.stop();
     }
