@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
+import { maskNumbersFrom } from '../phone/e164.js';
 import type { ComponentHealth } from '../health.js';
 import { receiverLabels, resolveSender } from './delivery-targets.js';
 import type { PostResult } from './http-post.js';
@@ -178,6 +179,7 @@ export class OutboxDispatcher {
       return;
     }
     const error = result.error ?? 'failed';
+    const logged = this.config.current.log.callerNumbers === 'masked' ? maskNumbersFrom(error, entry.payload) : error;
     health.failuresInARow += 1;
     health.lastStatus = result.status;
     const deadline = entry.expiresAt ?? entry.createdAt + this.options.retry.giveUpAfterMs;
@@ -186,10 +188,10 @@ export class OutboxDispatcher {
     const giveUp = retryAt === null || retryAt > deadline || result.permanent === true;
     await this.store.markAttemptFailed(this.db, entry.id, { now, httpStatus: result.status, error, retryAt: giveUp ? null : retryAt });
     if (giveUp) {
-      log.error({ attempts: entry.attempts + 1, error }, 'delivery failed for good; `calltrack webhooks retry` re-queues it');
+      log.error({ attempts: entry.attempts + 1, error: logged }, 'delivery failed for good; `calltrack webhooks retry` re-queues it');
     } else {
-      log.warn({ attempts: entry.attempts + 1, error, retryInSeconds: Math.round((retryAt - now) / 1000) }, 'delivery failed; will retry');
+      log.warn({ attempts: entry.attempts + 1, error: logged, retryInSeconds: Math.round((retryAt - now) / 1000) }, 'delivery failed; will retry');
     }
-    if (health.failuresInARow === FAILING_AFTER) log.error({ error }, `receiver ${entry.target} keeps failing (${FAILING_AFTER} attempts in a row)`);
+    if (health.failuresInARow === FAILING_AFTER) log.error({ error: logged }, `receiver ${entry.target} keeps failing (${FAILING_AFTER} attempts in a row)`);
   }
 }

@@ -62,6 +62,19 @@ export function maskPhoneNumber(number: string): string {
   return number.slice(0, 3) + '*'.repeat(number.length - 5) + number.slice(-2);
 }
 
+/**
+ * `text` with every E.164 number that `source` holds masked, with or without its `+`: a
+ * receiver's error text may quote what it was sent (`duplicate contact 79161234567`), and that
+ * text goes to the log, where `log.callerNumbers: masked` promises no caller's number.
+ */
+export function maskNumbersFrom(text: string, source: string): string {
+  let out = text;
+  for (const number of new Set(source.match(/\+\d{8,15}/g) ?? [])) {
+    out = out.replaceAll(number, maskPhoneNumber(number)).replaceAll(number.slice(1), maskPhoneNumber(number.slice(1)));
+  }
+  return out;
+}
+
 export function formatInternational(number: string): string {
   const parsed = parsePhoneNumberFromString(number);
   return parsed ? parsed.formatInternational() : number;

@@ -12,13 +12,13 @@ import { verifySignature } from '../../src/integrations/webhook-signing.js';
 import { createApp, type App } from '../../src/main.js';
 import { makeCall, makeMissedCall, seedCalls } from '../support/calls.js';
 import { makeConfig } from '../support/config.js';
-import { testLogger } from '../support/logger.js';
+import { capturingLogger, testLogger } from '../support/logger.js';
 import { TestReceiver } from '../support/receiver.js';
 import { tempDir } from '../support/temp.js';
 
 const SECRET = 'whsec-0123456789abcdef';
 
-async function startApp(dir: string, receiverUrl: string, clock: ManualClock, extra: Record<string, unknown> = {}): Promise<App> {
+async function startApp(dir: string, receiverUrl: string, clock: ManualClock, extra: Record<string, unknown> = {}, logger = testLogger()): Promise<App> {
   const cfg = makeConfig({
     database: { client: 'sqlite3', filename: path.join(dir, 'calltrack.sqlite') },
     http: { host: '127.0.0.1', adminToken: 'test-admin-token-0123456789', publicUrl: 'https://track.example.com' },
@@ -28,7 +28,7 @@ async function startApp(dir: string, receiverUrl: string, clock: ManualClock, ex
     ...extra,
   });
   // A long poll: the tests drive deliveries with runOnce() on a manual clock.
-  const app = await createApp(cfg, { logger: testLogger(), clock, baseDir: dir, dispatcher: { pollMs: 3_600_000 } });
+  const app = await createApp(cfg, { logger, clock, baseDir: dir, dispatcher: { pollMs: 3_600_000 } });
   await app.start({ listen: false });
   return app;
 }
@@ -331,6 +331,28 @@ describe('CRM webhooks from the outbox', () => {
       const [event] = verified(receiver);
       assert.deepEqual([event?.call.id, event?.call.callerNumber, event?.call.attribution.gaClientId], [call.id, null, null]);
       assert.doesNotMatch(receiver.requests[0]!.body, /9161234567/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('masks a number the receiver quotes in its error in the log under log.callerNumbers: masked; webhooks status keeps it', async () => {
+    const receiver = await new TestReceiver().start();
+    receiver.respond = () => 422;
+    receiver.replyJson = () => ({ error: 'duplicate contact 79161234567 (+79161234567)' });
+    const clock = new ManualClock(Date.UTC(2026, 10, 2, 9, 0));
+    const { logger, lines } = capturingLogger();
+    const app = await startApp(tempDir(), receiver.url, clock, { log: { level: 'info', callerNumbers: 'masked' } }, logger);
+    try {
+      const call = makeCall();
+      await app.callEvents.publish('call.completed', call);
+      await app.outbox.runOnce();
+      const failed = lines.filter((l) => l.msg === 'delivery failed; will retry');
+      assert.equal(failed.length, 1);
+      assert.equal(failed[0]?.error, 'HTTP 422: {"error":"duplicate contact 791******67 (+79*******67)"}');
+      assert.doesNotMatch(JSON.stringify(lines), /9161234567/, 'no log line holds the number');
+      const [entry] = await new OutboxStore().listByCall(app.db, call.id);
+      assert.match(entry?.lastError ?? '', /\+79161234567/, 'the operator\'s own view (webhooks status) keeps what the receiver said');
     } finally {
       await app.stop();
     }
