@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { MISSED_STATUSES, type CallFilter } from './call-filter.js';
 import { applyCallFilter } from './call-queries.js';
 import { CALLS_TABLE } from './call-store.js';
+import { countVisits, type VisitCountFilter, type VisitDimensionColumn } from '../tracking/visit-counts.js';
 import { targetCallSql, type TargetCallRules } from './target-call.js';
 
 export type ReportDimension = 'source' | 'medium' | 'campaign' | 'term' | 'number' | 'pool';
@@ -29,6 +30,15 @@ export interface ReportRow {
   targetCalls: number;
   /** Mean talk time of the answered calls, in seconds (one decimal); null without any. */
   avgTalkSeconds: number | null;
+  /**
+   * Website visits that began in the period with this value (crawlers left out); null when the
+   * filter has a criterion visits do not have (status, caller).
+   */
+  visits: number | null;
+  /** Distinct visits the group's calls were credited to. */
+  visitsWithCalls: number;
+  /** visitsWithCalls / visits in percent (one decimal); null without visits. */
+  conversionPercent: number | null;
 }
 
 /**
@@ -46,7 +56,31 @@ export async function querySourceReport(
   const grouped = (await measures(db, applyCallFilter(db(CALLS_TABLE).select(db.raw('?? AS group_key', [column])), filter), rules)
     .groupBy(column)) as RawRow[];
   const [total] = (await measures(db, applyCallFilter(db(CALLS_TABLE).select(db.raw('NULL AS group_key')), filter), rules)) as RawRow[];
-  return { groups: grouped.map(toReportRow).sort(byCallsThenKey), totals: toReportRow(total ?? EMPTY) };
+  const visitFilter = visitFilterOf(filter);
+  const visitsBy = visitFilter ? await countVisits(db, visitFilter, VISIT_COLUMN[by]) : undefined;
+  const visitTotal = visitFilter ? ((await countVisits(db, visitFilter, null)).get(null) ?? 0) : null;
+  const groups = grouped.map((r) => toReportRow(r, visitsBy ? (visitsBy.get(r.group_key) ?? 0) : null));
+  // Values with visits and no call are groups too: a campaign that brings visitors who never call
+  // is what an analyst most needs to see.
+  const withCalls = new Set(grouped.map((r) => r.group_key));
+  for (const [key, visits] of visitsBy ?? []) if (!withCalls.has(key)) groups.push(toReportRow({ ...EMPTY, group_key: key }, visits));
+  return { groups: groups.sort(byCallsThenKey), totals: toReportRow(total ?? EMPTY, visitTotal) };
+}
+
+const VISIT_COLUMN: Record<ReportDimension, VisitDimensionColumn> = {
+  source: 'source',
+  medium: 'medium',
+  campaign: 'campaign',
+  term: 'term',
+  number: 'number',
+  pool: 'pool_name',
+};
+
+/** The call filter's criteria visits have too; undefined when it has one they do not (status, caller). */
+function visitFilterOf(filter: CallFilter): VisitCountFilter | undefined {
+  if (filter.statuses !== undefined || filter.callerNumber !== undefined) return undefined;
+  const { from, to, source, medium, campaign, trackingNumber } = filter;
+  return Object.fromEntries(Object.entries({ from, to, source, medium, campaign, number: trackingNumber }).filter(([, v]) => v !== undefined));
 }
 
 /**
@@ -73,6 +107,7 @@ function measures(db: Knex, qb: Knex.QueryBuilder, rules: TargetCallRules): Knex
     db.raw(`SUM(CASE WHEN status IN (${missed}) THEN 1 ELSE 0 END) AS missed`, [...MISSED_STATUSES]),
     db.raw(`SUM(CASE WHEN ${target.sql} THEN 1 ELSE 0 END) AS target_calls`, target.bindings),
     db.raw('AVG(CASE WHEN answered_at IS NOT NULL THEN talk_seconds END) AS avg_talk_seconds'),
+    db.raw('COUNT(DISTINCT visit_id) AS visits_with_calls'),
   );
 }
 
@@ -85,6 +120,7 @@ interface RawRow {
   missed: unknown;
   target_calls: unknown;
   avg_talk_seconds: unknown;
+  visits_with_calls: unknown;
 }
 
 const EMPTY: RawRow = {
@@ -96,12 +132,14 @@ const EMPTY: RawRow = {
   missed: 0,
   target_calls: 0,
   avg_talk_seconds: null,
+  visits_with_calls: 0,
 };
 
 // PostgreSQL returns COUNT/SUM as strings (bigint/numeric) and SQLite as numbers; SUM of no rows is NULL.
 const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
-function toReportRow(r: RawRow): ReportRow {
+function toReportRow(r: RawRow, visits: number | null): ReportRow {
+  const visitsWithCalls = n(r.visits_with_calls);
   return {
     key: r.group_key,
     calls: n(r.calls),
@@ -111,5 +149,8 @@ function toReportRow(r: RawRow): ReportRow {
     missed: n(r.missed),
     targetCalls: n(r.target_calls),
     avgTalkSeconds: r.avg_talk_seconds === null || r.avg_talk_seconds === undefined ? null : Math.round(Number(r.avg_talk_seconds) * 10) / 10,
+    visits,
+    visitsWithCalls,
+    conversionPercent: visits ? Math.round((visitsWithCalls / visits) * 1000) / 10 : null,
   };
 }

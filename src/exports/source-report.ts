@@ -57,7 +57,7 @@ export function parseDimension(text: string | undefined): ReportDimension {
 
 /** A plain-text table for the terminal: one line per group, then the totals. */
 export function formatSourceReport(report: SourceReport): string {
-  const header = [report.by, 'calls', 'unique', 'first-time', 'answered', 'missed', 'target', 'avg talk s'];
+  const header = [report.by, 'calls', 'unique', 'first-time', 'answered', 'missed', 'target', 'avg talk s', 'visits', 'called %'];
   const line = (label: string, r: ReportRow) => [
     label,
     String(r.calls),
@@ -67,6 +67,8 @@ export function formatSourceReport(report: SourceReport): string {
     String(r.missed),
     String(r.targetCalls),
     r.avgTalkSeconds === null ? '-' : r.avgTalkSeconds.toFixed(1),
+    r.visits === null ? '-' : String(r.visits),
+    r.conversionPercent === null ? '-' : r.conversionPercent.toFixed(1),
   ];
   const rows = [header, ...report.groups.map((g) => line(g.key ?? '(none)', g)), line('TOTAL', report.totals)];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DAY_MS, type Clock } from '../clock.js';
 import type { Database } from '../db/connect.js';
 import { countRows } from '../db/count-rows.js';
+import { archiveVisitCounts } from './visit-counts.js';
 
 /**
  * Rows per transaction. Measured on SQLite, a year of 300,000 visits: 1,000 a batch holds the
@@ -28,7 +29,8 @@ export interface VisitPruneReport {
  * Visitor data retention (`calltrack visits prune`, `tracking.visitRetentionDays`). A visit
  * stores the visitor's IP address and user agent, personal data that may be kept only as long
  * as needed. Once a visit is older than the retention period:
- * - a visit no call was credited to is deleted; its pages and holds go with it (ON DELETE CASCADE);
+ * - a visit no call was credited to is deleted; its pages and holds go with it (ON DELETE CASCADE),
+ *   its count per hour and source stays (visit_counts: reports of the period count it still);
  * - a visit a call was credited to stays (the call's page journey, the caller-history tie-break
  *   that knows a redialling caller by their visitor id), but loses its IP address and user agent.
  * A call row keeps its own copy of the attribution, so exports and reports do not change.
@@ -70,6 +72,7 @@ export class VisitRetention {
     if (ids.length === 0) return 0;
     // A number whose last holder goes keeps no pointer to it (the hold ended long ago: see deletable).
     await trx('tracking_numbers').whereIn('hold_visit_id', ids).update({ hold_visit_id: null });
+    await archiveVisitCounts(trx, ids);
     return trx('visits').whereIn('id', ids).delete();
   }
 
