@@ -52,6 +52,14 @@ export const exportsSection = z.strictObject({
       conversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads').optional(),
       // For --format google-ads-clicks: an Import action for conversions from clicks (matched by the visit's gclid).
       clickConversionName: z.string().min(1, 'is empty: use the conversion action name exactly as in Google Ads').optional(),
+      // --format google-ads-clicks: the click conversion action's click-through conversion window in
+      // days; calls later than that after the click are left out (Google would reject them). Default 90.
+      clickWindowDays: z
+        .number()
+        .int()
+        .min(1, 'expected a whole number of days from 1 to 90: the click-through conversion window of the conversion action')
+        .max(90, "expected a whole number of days from 1 to 90: Google's longest click-through conversion window is 90 days")
+        .optional(),
       conversionValue: z.number().min(0).optional(),
       currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as "RUB", "USD" or "EUR"').optional(),
     })

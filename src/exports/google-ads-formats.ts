@@ -19,10 +19,13 @@ import type { ExportRow } from './export-row.js';
  */
 
 /**
- * A click counts for a conversion within the conversion action's click-through window, 90 days at
- * most; Google rejects an older click (EXPIRED_EVENT), so the file leaves such calls out.
+ * A click counts for a conversion within the conversion action's click-through conversion window,
+ * 90 days at most; Google rejects an older click (EXPIRED_EVENT), so the file leaves such calls
+ * out. The window is the action's own setting (`exports.googleAds.clickWindowDays`, Google's
+ * maximum by default): a row between a shorter window and 90 days would only come back as an
+ * error in Google Ads' upload report.
  */
-export const CLICK_WINDOW_MS = 90 * DAY_MS;
+export const MAX_CLICK_WINDOW_DAYS = 90;
 
 /** A GCLID as Google writes it: base64url characters only. */
 const GCLID = /^[A-Za-z0-9_-]+$/;
@@ -79,22 +82,25 @@ export function googleAdsCallsFormat(opts: FormatOptions): ExportFormat {
 /**
  * Offline click conversions ("Import conversions from ad clicks"): a `Parameters:TimeZone=` row,
  * the header Google's template starts with `Google Click ID`, then one row per finished target
- * call whose visit came with a gclid and began (the click) at most CLICK_WINDOW_MS before the
- * conversion. The conversion time is the call's end, as in the call format, so a period exported
+ * call whose visit came with a gclid and began (the click) within the action's click-through window
+ * before the conversion. The conversion time is the call's end, as in the call format, so a period exported
  * twice gives the same rows, and Google ignores a conversion with the same GCLID, name and time.
  */
 export function googleAdsClicksFormat(opts: FormatOptions): ExportFormat {
   const name = conversionName('clickConversionName', 'google-ads-clicks', 'conversions from clicks (an Import action, UPLOAD_CLICKS)', opts.googleAds);
   const currency = opts.googleAds?.currency ?? '';
+  const windowMs = (opts.googleAds?.clickWindowDays ?? MAX_CLICK_WINDOW_DAYS) * DAY_MS;
   return {
     name: 'google-ads-clicks',
     preamble: [[`Parameters:TimeZone=${opts.zone.name}`]],
+    // No consent column: calltrack does not know what the caller agreed to, and the template's
+    // consent column could not be checked against Google's documentation (README "Consent (EEA)").
     header: ['Google Click ID', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
     readsVisitStart: true,
     row(call) {
       if (!call.gclid || call.endedAt === null || !isTargetCall(call, opts.rules)) return null;
       // A visit whose row is gone has no start to check: the row goes to Google, which judges the click itself.
-      if (call.visitStartedAt !== null && call.endedAt - call.visitStartedAt > CLICK_WINDOW_MS) return null;
+      if (call.visitStartedAt !== null && call.endedAt - call.visitStartedAt > windowMs) return null;
       return [
         // A GCLID (base64url) must reach Google unchanged and holds no formula a spreadsheet could run
         // (at worst a leading `-` shows as an error); anything else is guarded like other text.

@@ -1,6 +1,6 @@
 import type { CalltrackConfig } from '../config/schema.js';
 import { packageVersion } from '../version.js';
-import { GA4_TARGET, ga4Url } from './ga4.js';
+import { GA4_TARGET, ga4NotSendable, ga4Url } from './ga4.js';
 import { postJson, type PostResult } from './http-post.js';
 import { METRICA_TARGET, uploadCallToMetrica } from './metrica.js';
 import type { OutboxEntry } from './outbox-store.js';
@@ -47,7 +47,8 @@ export function resolveSender(cfg: CalltrackConfig, target: string, opts: Delive
   if (target === GA4_TARGET) {
     const ga4 = cfg.analytics.ga4;
     if (!ga4) return undefined;
-    return (entry) => postJson(ga4Url(ga4), entry.payload, { 'user-agent': userAgent() }, opts.timeoutMs);
+    return async (entry) =>
+      ga4NotSendable(entry.payload, opts.nowSeconds() * 1000) ?? postJson(ga4Url(ga4), entry.payload, { 'user-agent': userAgent() }, opts.timeoutMs);
   }
   if (target === METRICA_TARGET) {
     const metrica = cfg.analytics.metrica;

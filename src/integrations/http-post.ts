@@ -12,6 +12,11 @@ export interface PostResult {
    * that know their receiver's answers set it (metrica.ts); a webhook's 4xx is retried.
    */
   permanent?: boolean;
+  /**
+   * No request was made: the entry can no longer be delivered usefully (a GA4 hit past the time
+   * GA4 takes it, ga4.ts). It fails like a permanent refusal, but says nothing about the receiver.
+   */
+  notSent?: boolean;
   /** The response body (a receipt, or the receiver's reason), when a response came. */
   body?: string;
 }

@@ -1,7 +1,7 @@
 import { csvFormatRows } from 'd3-dsv';
 import type { CallRecord } from '../calls/call-record.js';
 import type { CalltrackConfig } from '../config/schema.js';
-import { METRICA_CALL_COLUMNS, metricaCallRow } from '../exports/metrica-calls.js';
+import { metricaCallColumns, metricaCallRow, metricaIdentifierOf, type MetricaIdentifier } from '../exports/metrica-calls.js';
 import { post, type PostResult } from './http-post.js';
 import { callScopedEventId } from './outbox-store.js';
 
@@ -22,10 +22,15 @@ export interface MetricaUpload {
   row: (string | null)[];
 }
 
-/** The upload for a finished call with a Metrica ClientID (the `--format metrica --raw` row), else null. */
+/**
+ * The upload for a finished call with a Metrica ClientID (the `--format metrica --raw` row), or
+ * without one but with a Yandex Direct yclid (the `--format metrica-yclid --raw` row); else null.
+ * Each upload is one call, so each names its own identifier type (metricaUploadUrl).
+ */
 export function metricaPayload(call: CallRecord): MetricaUpload | null {
-  const row = metricaCallRow(call, true);
-  return row ? { columns: [...METRICA_CALL_COLUMNS], row } : null;
+  const identifier = metricaIdentifierOf(call);
+  const row = identifier && metricaCallRow(call, true, identifier);
+  return identifier && row ? { columns: metricaCallColumns(identifier), row } : null;
 }
 
 /** One upload per call however often it is published: a fixed id the outbox dedupes on. */
@@ -35,14 +40,18 @@ export function metricaEventId(callId: string): string {
 
 /**
  * uploadCalls (yandex.com/dev/metrika/en/management/openapi/call/uploadCalls). `client_id_type`
- * says the file identifies visitors by the ClientID Metrica assigns (CLIENT_ID, not the site's
- * USER_ID); the current reference omits it and reads the type from the column name, the older
- * one lists it, and the response echoes it, so it is sent to be explicit with either.
+ * says which identifier the file's first column holds: the upload reference
+ * (yandex.com/dev/metrika/doc/api2/management/offline_conversion/uploadcalls.html) lists
+ * "client_id: Site user ID assigned by Yandex Metrica", "user_id: ..." and "YCLID: The ID of a
+ * click on a Yandex Direct ad assigned by Yandex Direct"; the current reference omits the
+ * parameter and reads the type from the column name, and the response echoes it, so it is sent to
+ * be explicit with either. The values are written as Metrica's API examples write them
+ * (CLIENT_ID, YCLID).
  */
-export function metricaUploadUrl(cfg: MetricaConfig): string {
+export function metricaUploadUrl(cfg: MetricaConfig, identifier: MetricaIdentifier): string {
   const base = (cfg.endpoint ?? METRICA_DEFAULT_ENDPOINT).replace(/\/+$/, '');
   const url = new URL(`${base}/management/v1/counter/${encodeURIComponent(cfg.counterId)}/offline_conversions/upload_calls`);
-  url.searchParams.set('client_id_type', 'CLIENT_ID');
+  url.searchParams.set('client_id_type', identifier === 'Yclid' ? 'YCLID' : 'CLIENT_ID');
   return url.toString();
 }
 
@@ -61,14 +70,16 @@ export async function uploadCallToMetrica(cfg: MetricaConfig, payload: string, h
   const csv = `${csvFormatRows([upload.columns, upload.row.map((cell) => cell ?? '')])}\n`;
   const form = new FormData();
   form.append('file', new Blob([csv], { type: 'text/csv' }), 'calls.csv');
-  const result = await post(metricaUploadUrl(cfg), form, { ...headers, authorization: `OAuth ${cfg.token}` }, timeoutMs);
+  // Uploads queued before yclid uploads existed all start with ClientId.
+  const identifier: MetricaIdentifier = upload.columns[0] === 'Yclid' ? 'Yclid' : 'ClientId';
+  const result = await post(metricaUploadUrl(cfg, identifier), form, { ...headers, authorization: `OAuth ${cfg.token}` }, timeoutMs);
   return classifyMetricaAnswer(result);
 }
 
 /**
  * Which answers are worth retrying. No answer, 408, a quota (420/429) and 5xx (`backend_error`
  * is 503) are passing; any other refusal is about the request itself: 400 `invalid_parameter`
- * (a malformed file or ClientID), 401 (a missing or expired token), 403 `access_denied` (no
+ * (a malformed file, ClientID or yclid), 401 (a missing or expired token), 403 `access_denied` (no
  * write access to the counter), 404 (no such counter). Those fail at once: the same request
  * would be refused for 24 hours, and `webhooks status` should say why now. After fixing the
  * token or counter, `calltrack webhooks retry --target metrica` re-queues them.

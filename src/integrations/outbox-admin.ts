@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { receiverLabels } from './delivery-targets.js';
+import { GA4_TARGET, ga4NotSendable } from './ga4.js';
 import type { OutboxEntry, OutboxStore, TargetSummary } from './outbox-store.js';
 
 export interface OutboxStatus {
@@ -33,10 +34,42 @@ export class OutboxAdmin {
     return { targets: summaries.map((s) => ({ ...s, configured: configured.has(s.target) })), undelivered };
   }
 
-  /** Re-queues failed deliveries (all, one receiver's, or one event); they get a fresh 24 h window. */
-  async retry(which: { target?: string; eventId?: string }): Promise<number> {
-    return this.store.requeueFailed(this.db, which, this.clock.now(), this.retryWindowMs);
+  /**
+   * Re-queues failed deliveries (all, one receiver's, or one event); they get a fresh 24 h window.
+   * GA4 hits GA4 would no longer take (ga4.ts) stay failed, with that reason as their last error:
+   * re-queued they would only fail again, and `retry` would claim to have sent what cannot arrive.
+   */
+  async retry(which: { target?: string; eventId?: string }): Promise<RetryResult> {
+    const now = this.clock.now();
+    const stale: number[] = [];
+    if (which.target === undefined || which.target === GA4_TARGET) {
+      for (const entry of await this.store.listFailed(this.db, { target: GA4_TARGET, ...(which.eventId ? { eventId: which.eventId } : {}) })) {
+        const notSendable = ga4NotSendable(entry.payload, now);
+        if (!notSendable) continue;
+        stale.push(entry.id);
+        if (notSendable.error && entry.lastError !== notSendable.error) await this.store.markNotSendable(this.db, entry.id, now, notSendable.error);
+      }
+    }
+    const requeued = await this.store.requeueFailed(this.db, which, now, this.retryWindowMs, stale);
+    return { requeued, tooOldForGa4: stale.length };
   }
+}
+
+export interface RetryResult {
+  requeued: number;
+  /** Failed GA4 hits left failed: their event is older than GA4 takes (72 h). */
+  tooOldForGa4: number;
+}
+
+export function formatRetryResult(r: RetryResult): string {
+  const lines = [r.requeued === 0 ? 'no failed deliveries to re-queue' : `re-queued ${r.requeued} deliver${r.requeued === 1 ? 'y' : 'ies'}`];
+  if (r.tooOldForGa4 > 0) {
+    lines.push(
+      `left ${r.tooOldForGa4} GA4 hit${r.tooOldForGa4 === 1 ? '' : 's'} failed: the call is more than 72 h old, and GA4 discards such events ` +
+        'while answering 2xx. The calls stay in calltrack\'s reports and `calltrack export calls`; `webhooks status` lists them',
+    );
+  }
+  return lines.join('\n');
 }
 
 export function formatOutboxStatus(status: OutboxStatus, now: number): string {

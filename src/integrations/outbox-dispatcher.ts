@@ -169,6 +169,13 @@ export class OutboxDispatcher {
       ? await sender(entry).catch((err: unknown) => ({ ok: false, status: null, error: errorMessage(err) }))
       : { ok: false, status: null, error: `"${entry.target}" is no longer in the configuration (webhooks / analytics)` };
     const now = this.clock.now();
+    if (result.notSent) {
+      // Nothing reached the receiver: its health stays as it was, and re-queueing would not help.
+      const error = result.error ?? 'not sent';
+      await this.store.markNotSendable(this.db, entry.id, now, error);
+      log.error({ attempts: entry.attempts, error }, 'delivery given up without sending: it can no longer be delivered usefully');
+      return;
+    }
     const health = this.targets.get(entry.target) ?? { failuresInARow: 0, lastStatus: null };
     this.targets.set(entry.target, health);
     if (result.ok) {

@@ -25,7 +25,7 @@ export class OutboxMetrics implements ScrapeSource {
     const collect = () => scrape.sample();
     const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['receiver'], registers: [scrape.registry], collect });
     this.pending = gauge('calltrack_webhook_deliveries_pending', 'Deliveries waiting to be sent or retried');
-    this.failed = gauge('calltrack_webhook_deliveries_failed', 'Deliveries given up on (re-queue with `calltrack webhooks retry`)');
+    this.failed = gauge('calltrack_webhook_deliveries_failed', 'Deliveries given up on (re-queue with `calltrack webhooks retry`; GA4 hits more than 72 h old cannot be)');
     this.oldestAge = gauge('calltrack_webhook_oldest_pending_age_seconds', 'Age of the oldest pending delivery (0 when none): a receiver that stays down makes it grow');
     scrape.add(this);
   }

@@ -41,7 +41,7 @@ export interface OutboxSinkOptions {
 /**
  * The call path's CallEventSink: `publish` writes one outbox row per interested receiver (each
  * webhook subscribed to the event; GA4 for a finished call with a GA client id; Metrica for one
- * with a Metrica ClientID) and returns.
+ * with a Metrica ClientID or a Yandex Direct yclid) and returns.
  * Delivery happens later in the OutboxDispatcher, so a slow or dead CRM never delays a call.
  * Pass the call transaction as `q` to write the events atomically with the call update.
  */

@@ -170,6 +170,14 @@ export class OutboxStore {
       });
   }
 
+  /**
+   * Gives up on an entry without an attempt (it can no longer be delivered usefully): failed with
+   * the reason, its attempt count left as the receiver saw it.
+   */
+  async markNotSendable(q: Executor, id: number, now: number, error: string): Promise<void> {
+    await q(OUTBOX_TABLE).where({ id }).update({ status: 'failed', next_attempt_at: now, last_error: error.slice(0, 1000), claimed_until: null });
+  }
+
   /** Per receiver, for `webhooks status`: what undeliveredByTarget counts, and the deliveries made. */
   async summary(q: Executor): Promise<TargetSummary[]> {
     const byTarget = new Map<string, TargetSummary>();
@@ -244,11 +252,19 @@ export class OutboxStore {
     return Number(await q(OUTBOX_TABLE).where({ status: 'delivered' }).andWhere('delivered_at', '<', before).delete());
   }
 
-  /** Puts failed entries back in the queue with a fresh retry window; returns how many. */
-  async requeueFailed(q: Executor, which: { target?: string; eventId?: string }, now: number, ttlMs: number): Promise<number> {
+  /** Failed entries of one receiver (and one event), for a re-queue that must check their bodies first. */
+  async listFailed(q: Executor, which: { target: string; eventId?: string }): Promise<OutboxEntry[]> {
+    const qb = q(OUTBOX_TABLE).where({ status: 'failed', target: which.target });
+    if (which.eventId) qb.andWhere({ event_id: which.eventId });
+    return ((await qb.orderBy('id')) as OutboxRow[]).map(rowToEntry);
+  }
+
+  /** Puts failed entries back in the queue with a fresh retry window, except `keep`; returns how many. */
+  async requeueFailed(q: Executor, which: { target?: string; eventId?: string }, now: number, ttlMs: number, keep: number[] = []): Promise<number> {
     const qb = q(OUTBOX_TABLE).where({ status: 'failed' });
     if (which.target) qb.andWhere({ target: which.target });
     if (which.eventId) qb.andWhere({ event_id: which.eventId });
+    if (keep.length > 0) qb.whereNotIn('id', keep);
     const n = await qb.update({ status: 'pending', attempts: 0, next_attempt_at: now, expires_at: now + ttlMs, claimed_until: null });
     return Number(n);
   }

@@ -188,6 +188,17 @@ describe('CSV export of calls', () => {
         StaticCall: '0',
       },
     ]);
+
+    // The call without a ClientID came from a Direct ad: it is in the Yclid file, and only there.
+    const yclidFile = async (raw: boolean) =>
+      parse(await exportText(db, makeConfig(cfgDoc), { from: '2026-11-01', to: '2026-11-30', format: 'metrica-yclid', raw }), { relax_column_count: true }) as string[][];
+    const [header, row, ...more] = await yclidFile(false);
+    assert.deepEqual(header?.slice(0, 2), ['Yclid', 'DateTime']);
+    assert.deepEqual(row?.slice(0, 2), ['5531234567890', String(noClient.startedAt / 1000)]);
+    assert.deepEqual(more, []);
+    await seedCalls(db, [makeCall({ ymClientId: null, yclid: '=cmd|x', startedAt: Date.UTC(2026, 10, 5) })]);
+    assert.equal((await yclidFile(false))[2]?.[0], "'=cmd|x", 'a yclid is URL text: formula-guarded unless --raw');
+    assert.equal((await yclidFile(true))[2]?.[0], '=cmd|x');
   });
 
   it('writes Google Ads call conversions: time zone row, target calls only, value from config or the deal', async () => {

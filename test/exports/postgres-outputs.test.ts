@@ -53,6 +53,8 @@ function sampleCalls(): CallRecord[] {
       term: i % 9 === 0 ? 'two\nlines' : null,
       poolName: i % 5 === 2 ? null : 'ads',
       gclid: i % 2 === 0 ? `g${i}` : null,
+      // Some visitors without a Metrica ClientID (cookie blocked) but with a Direct click, one of them odd.
+      ...(i % 7 === 4 ? { ymClientId: null, yclid: i % 14 === 4 ? '=1+1' : `73940274${i}` } : {}),
       firstCall: i % 10 === 0 ? null : i % 3 !== 1,
       targetCall: i % 13 === 0 ? false : null,
       tags: i % 8 === 0 ? ['vip', 'repeat'] : [],
@@ -119,6 +121,7 @@ describe('outputs on PostgreSQL equal those on SQLite', { skip: pgServer.skipRea
     ['CSV, Berlin time, semicolons, BOM, filtered', { ...PERIOD, tz: 'Europe/Berlin', delimiter: ';', bom: true, source: 'yandex' }],
     ['CSV, missed calls on one number', { ...PERIOD, status: 'missed', number: '+74950000101' }],
     ['Yandex Metrica', { ...PERIOD, format: 'metrica' }],
+    ['Yandex Metrica, calls known by their yclid', { ...PERIOD, format: 'metrica-yclid' }],
     ['Google Ads', { ...PERIOD, format: 'google-ads' }],
     ['Google Ads clicks', { ...PERIOD, format: 'google-ads-clicks' }],
   ];

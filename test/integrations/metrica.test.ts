@@ -1,98 +1,26 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { csvParseRows } from 'd3-dsv';
-import type { Logger } from 'pino';
 import { CallerErasure } from '../../src/calls/caller-erasure.js';
 import { ManualClock } from '../../src/clock.js';
 import { CallExportService } from '../../src/exports/call-export-service.js';
 import { OutboxAdmin, formatOutboxStatus } from '../../src/integrations/outbox-admin.js';
 import { OUTBOX_TABLE, OutboxStore } from '../../src/integrations/outbox-store.js';
-import { createApp, type App } from '../../src/main.js';
 import { RecordingRetention, RecordingStore } from '../../src/media/recording-retention.js';
 import { makeCall, makeMissedCall, seedCalls } from '../support/calls.js';
 import { makeConfig } from '../support/config.js';
+import { HEADER, TOKEN, fakeMetrica, startApp, uploadedRows, withMetrica } from '../support/fake-metrica.js';
 import { capturingLogger, testLogger } from '../support/logger.js';
-import { TestReceiver, type ReceivedRequest } from '../support/receiver.js';
+import { TestReceiver } from '../support/receiver.js';
 import { tempDir } from '../support/temp.js';
-
-const COUNTER = '12345678';
-const TOKEN = 'y0_AgAAAAB-metrica-oauth-token-test';
-const UPLOAD_PATH = `/management/v1/counter/${COUNTER}/offline_conversions/upload_calls`;
-
-/**
- * Metrica's upload_calls as its reference describes it: POST to the counter's path with
- * client_id_type, `Authorization: OAuth <token>` (401 without a valid one), a multipart body with
- * the CSV in `file`; 200 with the upload's receipt, errors as `{errors: [{error_type, message}]}`.
- */
-function fakeMetrica(ym: TestReceiver): void {
-  ym.respond = (req) => {
-    const url = new URL(req.url, ym.url);
-    if (req.method !== 'POST' || url.pathname !== UPLOAD_PATH) return 404;
-    if (req.headers.authorization !== `OAuth ${TOKEN}`) return 401;
-    if (url.searchParams.get('client_id_type') !== 'CLIENT_ID') return 400;
-    if (!String(req.headers['content-type']).startsWith('multipart/form-data; boundary=')) return 400;
-    return 200;
-  };
-  ym.replyJson = (status) =>
-    status === 200
-      ? { uploading: { id: ym.requests.length + 1, create_time: '2026-11-02T10:00:00Z', line_quantity: 1, type: 'BASIC', client_id_type: 'CLIENT_ID', status: 'UPLOADED' } }
-      : { errors: [{ error_type: errorType(status), message: `fake metrica says ${status}` }], code: status, message: `fake metrica says ${status}` };
-}
-
-function errorType(status: number): string {
-  if (status === 400) return 'invalid_parameter';
-  if (status === 401) return 'unauthorized';
-  if (status === 403) return 'access_denied';
-  if (status === 429) return 'quota';
-  return 'backend_error';
-}
-
-/** The uploaded file, parsed as Metrica's side would: the multipart `file` field, then CSV. */
-async function uploadedRows(req: ReceivedRequest): Promise<string[][]> {
-  const form = await new Response(req.body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
-  const file = form.get('file');
-  assert.ok(file instanceof Blob, 'the CSV travels in the multipart field "file"');
-  return csvParseRows(await file.text());
-}
-
-async function startApp(dir: string, ym: TestReceiver, clock: ManualClock, logger: Logger = testLogger()): Promise<App> {
-  const cfg = makeConfig(
-    {
-      database: { client: 'sqlite3', filename: path.join(dir, 'calltrack.sqlite') },
-      tracking: { defaultCountry: 'RU' },
-      analytics: { metrica: { counterId: Number(COUNTER), token: '${METRICA_TOKEN}', endpoint: ym.url } },
-      log: { level: 'silent' },
-    },
-    { METRICA_TOKEN: TOKEN },
-  );
-  // A long poll: the tests drive deliveries with runOnce() on a manual clock.
-  const app = await createApp(cfg, { logger, clock, baseDir: dir, dispatcher: { pollMs: 3_600_000 } });
-  await app.start({ listen: false });
-  return app;
-}
-
-async function withMetrica(test: (app: App, ym: TestReceiver, clock: ManualClock) => Promise<void>): Promise<void> {
-  const ym = await new TestReceiver().start();
-  fakeMetrica(ym);
-  const clock = new ManualClock(Date.UTC(2026, 10, 2, 10));
-  const app = await startApp(tempDir(), ym, clock);
-  try {
-    await test(app, ym, clock);
-  } finally {
-    await app.stop();
-  }
-}
-
-const HEADER = ['ClientId', 'DateTime', 'PhoneNumber', 'TalkDuration', 'HoldDuration', 'CallMissed', 'Tag', 'FirstTimeCaller', 'URL', 'StaticCall'];
 
 describe('Yandex Metrica offline call upload', () => {
   it('uploads each finished call with a ClientID once, with the metrica export format\'s columns and values', async () => {
     await withMetrica(async (app, ym) => {
       const answered = makeCall({ tags: ['sale', '=vip'], firstCall: false });
       const missed = makeMissedCall({ startedAt: Date.UTC(2026, 10, 2, 9, 30), ymClientId: '1700000000999' });
-      const anonymous = makeCall({ ymClientId: null });
+      const anonymous = makeCall({ ymClientId: null, yclid: null });
       await seedCalls(app.db, [answered, missed, anonymous]);
       await app.callEvents.publish('call.started', answered);
       await app.callEvents.publish('call.completed', answered);
@@ -120,6 +48,31 @@ describe('Yandex Metrica offline call upload', () => {
       const stored = await new OutboxStore().listByCall(app.db, answered.id);
       assert.deepEqual(stored.map((e) => [e.target, e.eventType, e.status]), [['metrica', 'offline_call', 'delivered']]);
       assert.deepEqual(await new OutboxStore().listByCall(app.db, anonymous.id), []);
+    });
+  });
+
+  it("uploads a call without a ClientID but with a Direct ad's yclid by its Yclid, the metrica-yclid export's row", async () => {
+    await withMetrica(async (app, ym) => {
+      // The visitor blocked Metrica's cookie (no _ym_uid), but came from a Yandex Direct ad (?yclid=...).
+      const blocked = makeCall({ ymClientId: null, yclid: '7394027489237489234' });
+      const both = makeCall({ startedAt: Date.UTC(2026, 10, 2, 9, 10) }); // ClientID and yclid: by its ClientID, once
+      const neither = makeCall({ ymClientId: null, yclid: null, startedAt: Date.UTC(2026, 10, 2, 9, 20) });
+      await seedCalls(app.db, [blocked, both, neither]);
+      for (const call of [blocked, both, neither]) await app.callEvents.publish('call.completed', call);
+      await app.outbox.runOnce();
+
+      assert.deepEqual(ym.requests.map((r) => r.status), [200, 200], 'Metrica took both uploads: type and column agree');
+      const types = ym.requests.map((r) => new URL(r.url, ym.url).searchParams.get('client_id_type'));
+      assert.deepEqual(types, ['YCLID', 'CLIENT_ID']);
+      const [byYclid, byClientId] = await Promise.all(ym.requests.map(uploadedRows));
+      const yclidRow = ['7394027489237489234', String(blocked.startedAt / 1000), '+79161234567', '90', '6', '0', '', '1', 'https://shop.example.com/fridges?utm_source=yandex', '0'];
+      assert.deepEqual(byYclid, [['Yclid', ...HEADER.slice(1)], yclidRow]);
+      assert.equal(byClientId?.[1]?.[0], '1700000000123456789');
+
+      // The file for back-filling by hand holds the same row, and the ClientID file does not repeat it.
+      const exportRows = async (format: string) => csvParseRows(await text(new CallExportService(app.db, app.config).prepare({ format, raw: true }).open()));
+      assert.deepEqual(await exportRows('metrica-yclid'), [['Yclid', ...HEADER.slice(1)], yclidRow]);
+      assert.deepEqual((await exportRows('metrica')).map((r) => r[0]), ['ClientId', '1700000000123456789']);
     });
   });
 
@@ -172,7 +125,7 @@ describe('Yandex Metrica offline call upload', () => {
       assert.equal((await admin.status()).targets[0]?.failed, 6);
 
       fakeMetrica(ym); // the token is fixed: `webhooks retry --target metrica` sends them all
-      assert.equal(await admin.retry({ target: 'metrica' }), 6);
+      assert.equal((await admin.retry({ target: 'metrica' })).requeued, 6);
       await app.outbox.runOnce();
       assert.equal((await admin.status()).targets[0]?.delivered, 6);
       assert.equal((await app.health.report()).components.webhooks?.state, 'up');

@@ -202,7 +202,7 @@ describe('CRM webhooks from the outbox', () => {
       assert.equal(status.undelivered[0]?.eventType, 'call.completed');
 
       receiver.respond = () => 200;
-      assert.equal(await admin.retry({ target: 'crm' }), 1);
+      assert.equal((await admin.retry({ target: 'crm' })).requeued, 1);
       await app.outbox.runOnce();
       const [after] = await new OutboxStore().listByCall(app.db, call.id);
       assert.equal(after?.status, 'delivered');

@@ -4,7 +4,7 @@ import { createDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { InvalidInputError } from '../../errors.js';
 import { DEFAULT_DISPATCHER_OPTIONS } from '../../integrations/outbox-dispatcher.js';
-import { OutboxAdmin, formatOutboxStatus } from '../../integrations/outbox-admin.js';
+import { OutboxAdmin, formatOutboxStatus, formatRetryResult } from '../../integrations/outbox-admin.js';
 import { OutboxStore } from '../../integrations/outbox-store.js';
 import { loadCliContext, print, printJson, type CliContext } from '../context.js';
 
@@ -39,12 +39,12 @@ export function webhooksCommand(): Command {
   webhooks
     .command('retry')
     .description('re-queue failed deliveries (all, one receiver\'s, or one event); a running server sends them within seconds')
-    .option('--target <name>', 'only this webhook (its name) or "ga4"')
+    .option('--target <name>', 'only this webhook (its name), "ga4" or "metrica"')
     .option('--event <id>', 'only this event id')
     .action(async (opts: { target?: string; event?: string }, cmd: Command) => {
       await withOutbox(cmd, async (admin) => {
-        const n = await admin.retry({ ...(opts.target ? { target: opts.target } : {}), ...(opts.event ? { eventId: opts.event } : {}) });
-        print(n === 0 ? 'no failed deliveries to re-queue' : `re-queued ${n} deliver${n === 1 ? 'y' : 'ies'}`);
+        const result = await admin.retry({ ...(opts.target ? { target: opts.target } : {}), ...(opts.event ? { eventId: opts.event } : {}) });
+        print(formatRetryResult(result));
       });
     });
   return webhooks;
