@@ -10,7 +10,7 @@ export type ExportRow = Pick<
   | 'id' | 'startedAt' | 'answeredAt' | 'endedAt' | 'trackingNumber' | 'callerNumber' | 'forwardedTo' | 'status' | 'sipCode'
   | 'hangupBy' | 'ringSeconds' | 'talkSeconds' | 'attributionType' | 'poolName' | 'source' | 'medium' | 'campaign' | 'term'
   | 'content' | 'referrer' | 'landingPage' | 'visitId' | 'gaClientId' | 'ymClientId' | 'gclid' | 'yclid' | 'firstCall'
-  | 'targetCall' | 'tags' | 'dealValue' | 'recordingStatus'
+  | 'targetCall' | 'tags' | 'dealValue' | 'recordingStatus' | 'identityErasedAt'
 > & {
   /**
    * For a call with a gclid, when its visit began (epoch ms): the ad click. Null for other calls,
@@ -24,7 +24,7 @@ export const EXPORT_FIELDS = [
   'id', 'startedAt', 'answeredAt', 'endedAt', 'trackingNumber', 'callerNumber', 'forwardedTo', 'status', 'sipCode', 'hangupBy',
   'ringSeconds', 'talkSeconds', 'attributionType', 'poolName', 'source', 'medium', 'campaign', 'term', 'content', 'referrer',
   'landingPage', 'visitId', 'gaClientId', 'ymClientId', 'gclid', 'yclid', 'firstCall', 'targetCall', 'tags', 'dealValue',
-  'recordingStatus',
+  'recordingStatus', 'identityErasedAt',
 ] as const satisfies readonly (keyof ExportRow)[];
 
 /** The table columns an export reads, in EXPORT_FIELDS order. */
@@ -73,6 +73,7 @@ export function exportRowFromValues(v: V): ExportRow {
     tags: tags(v[28]),
     dealValue: v[29] as number | null,
     recordingStatus: v[30] as ExportRow['recordingStatus'],
-    visitStartedAt: (v[31] ?? null) as number | null,
+    identityErasedAt: v[31] as number | null,
+    visitStartedAt: (v[32] ?? null) as number | null,
   };
 }

@@ -98,7 +98,8 @@ export function googleAdsClicksFormat(opts: FormatOptions): ExportFormat {
     header: ['Google Click ID', 'Conversion Name', 'Conversion Time', 'Conversion Value', 'Conversion Currency'],
     readsVisitStart: true,
     row(call) {
-      if (!call.gclid || call.endedAt === null || !isTargetCall(call, opts.rules)) return null;
+      // An erased call is not sent keyed by the person's ad click (see metricaCallRow).
+      if (!call.gclid || call.endedAt === null || call.identityErasedAt !== null || !isTargetCall(call, opts.rules)) return null;
       // A visit whose row is gone has no start to check: the row goes to Google, which judges the click itself.
       if (call.visitStartedAt !== null && call.endedAt - call.visitStartedAt > windowMs) return null;
       return [

@@ -27,7 +27,7 @@ export function metricaCallColumns(identifier: MetricaIdentifier): string[] {
 export type MetricaCallFields = Pick<
   ExportRow,
   | 'ymClientId' | 'yclid' | 'startedAt' | 'answeredAt' | 'endedAt' | 'callerNumber' | 'talkSeconds' | 'ringSeconds' | 'tags' | 'firstCall'
-  | 'landingPage' | 'attributionType'
+  | 'landingPage' | 'attributionType' | 'identityErasedAt'
 >;
 
 /** How Metrica can know the call's visitor: the ClientID when there is one, else the Direct click; null for neither. */
@@ -54,7 +54,9 @@ const wholeSeconds = (s: number | null) => String(Math.max(0, Math.round(s ?? 0)
  * it is raw: it equals `export calls --format metrica --raw`.
  */
 export function metricaCallRow(call: MetricaCallFields, raw: boolean, identifier: MetricaIdentifier): string[] | null {
-  if (call.endedAt === null || metricaIdentifierOf(call) !== identifier) return null;
+  // An erased call (calls forget / anonymise) goes to no ad platform: with its ClientID gone its
+  // yclid would otherwise move it into the Yclid file, tying the person's click to the call again.
+  if (call.endedAt === null || call.identityErasedAt !== null || metricaIdentifierOf(call) !== identifier) return null;
   const text = (value: string | null) => (value === null ? '' : raw ? value : neutraliseCell(value));
   const answered = call.answeredAt !== null;
   return [

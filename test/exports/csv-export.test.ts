@@ -264,4 +264,24 @@ describe('CSV export of calls', () => {
     assert.deepEqual(ny[0], ['Parameters:TimeZone=America/New_York']);
     assert.deepEqual(ny[2], ['Cj0KCQiA-abc_123', 'Call after ad click', '2026-11-02 04:01:36', '500', 'RUB']);
   });
+
+  it('leaves an erased call out of every file for an ad platform, though its click ids stay for reports', async () => {
+    const db = await seed();
+    const fromAd = { source: 'google', ymClientId: null, yclid: '5531234567890', gclid: 'Cj0KCQiA-kept' };
+    const kept = makeCall({ ...fromAd, startedAt: Date.UTC(2026, 10, 3, 9) });
+    // What `calls forget` leaves: number, note and analytics ids gone, the ad's click ids kept.
+    const erased = makeCall({ ...fromAd, gclid: 'Cj0KCQiA-erased', yclid: '5539999999999', startedAt: Date.UTC(2026, 10, 4, 9), callerNumber: null, gaClientId: null, identityErasedAt: Date.UTC(2026, 10, 20) });
+    await seedCalls(db, [kept, erased]);
+    await seedVisitsOf(db, [kept, erased], (call) => call.startedAt - 60_000);
+    const cfg = makeConfig({ ...cfgDoc, exports: { googleAds: { conversionName: 'Phone lead', clickConversionName: 'Call after ad click' } } });
+    const file = async (format: string) => exportText(db, cfg, { from: '2026-11-01', to: '2026-11-30', format, raw: true });
+    const clicks = await file('google-ads-clicks');
+    assert.match(clicks, /Cj0KCQiA-kept/);
+    assert.doesNotMatch(clicks, /Cj0KCQiA-erased/);
+    const yclids = await file('metrica-yclid');
+    assert.match(yclids, /5531234567890/);
+    assert.doesNotMatch(yclids, /5539999999999/, 'its ClientID erased, it must not move into the Yclid file');
+    assert.equal((await file('google-ads')).split('\n').filter((l) => l.includes('Phone lead')).length, 1);
+    assert.match(await file('csv'), new RegExp(erased.id), 'the plain export, for reports, keeps it');
+  });
 });
