@@ -56,7 +56,7 @@ describe('calltrack backup', () => {
 
     const text = await runCli(['-c', config, 'backup', '--out', path.join(dir, 'second.sqlite')]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^backup written: .*second\.sqlite \(\d+ KiB, \d+\.\d s\)\nit holds \d+ calls and 0 visits, schema \d{14}_\w+; checked with quick_check\n$/);
+    assert.match(text.stdout, /^backup written: .*second\.sqlite \(\d+(?:\.\d)? [KM]iB, \d+\.\d s\)\nit holds \d+ calls and 0 visits, schema \d{14}_\w+; checked with quick_check\n$/);
   });
 
   it('never overwrites a file, and says what to do for a missing directory, a missing database and PostgreSQL', async () => {
