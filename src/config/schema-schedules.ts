@@ -24,7 +24,7 @@ function parseHours(text: string): HoursWindow | string {
   return { start, end, text: text.trim() };
 }
 
-const hoursList = z.union([z.string(), z.array(z.string()).min(1, 'needs at least one time range')]).transform((value, ctx): HoursWindow[] => {
+const hoursList = z.union([z.string(), z.array(z.string()).min(1, 'needs at least one time range')], { error: `expected a time range in quotes or a list of them: ${HOURS_HINT}` }).transform((value, ctx): HoursWindow[] => {
   const items = typeof value === 'string' ? [value] : value;
   const out: HoursWindow[] = [];
   items.forEach((item, i) => {
