@@ -260,4 +260,3 @@ export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;
 export type PoolConfig = CalltrackConfig['pools'][number];
 export type StaticNumberConfig = CalltrackConfig['numbers'][number];
 export type TrunkConfig = CalltrackConfig['sip']['trunks'][number];
-export type ScheduleConfig = CalltrackConfig['schedules'][string];
