@@ -28,6 +28,8 @@ export interface CallJson {
   recording: { status: CallRecord['recordingStatus']; durationSeconds: number | null; sizeBytes: number | null; url: string | null };
   /** When caller number, note and analytics ids were erased (`calls forget` / `calls anonymise`). */
   identityErasedAt: string | null;
+  /** The number's business-hours schedule was closed: the call went to afterHoursForwardTo (null: no schedule). */
+  afterHours: boolean | null;
 }
 
 /**
@@ -81,6 +83,7 @@ export function callToJson(call: CallRecord, opts: { publicUrl: string | undefin
       url: recordingUrl(call, opts.publicUrl),
     },
     identityErasedAt: iso(call.identityErasedAt),
+    afterHours: call.afterHours,
   };
 }
 

@@ -41,6 +41,8 @@ export interface CallRecord extends Omit<Touch, 'type'> {
   recordingDuration: number | null;
   /** When `calls forget` or `calls anonymise` erased caller number, note and analytics ids; null if never. */
   identityErasedAt: number | null;
+  /** The number's schedule was closed and the call went to afterHoursForwardTo; null: no schedule. */
+  afterHours: boolean | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -51,6 +51,7 @@ const COLUMN: Record<keyof CallRecord, string> = {
   recordingSize: 'recording_size',
   recordingDuration: 'recording_duration',
   identityErasedAt: 'identity_erased_at',
+  afterHours: 'after_hours',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
 };
@@ -59,7 +60,7 @@ export function callColumn(field: keyof CallRecord): string {
   return COLUMN[field];
 }
 
-const BOOLEAN_FIELDS = new Set<keyof CallRecord>(['late', 'firstCall', 'targetCall']);
+const BOOLEAN_FIELDS = new Set<keyof CallRecord>(['late', 'firstCall', 'targetCall', 'afterHours']);
 const JSON_FIELDS = new Set<keyof CallRecord>(['tags', 'firstTouch']);
 
 type FieldKind = 'plain' | 'bool' | 'late' | 'tags' | 'touch';

@@ -53,6 +53,8 @@ export const LIVE_ON_RELOAD = [
   // reload() synchronises numbers before replacing the config; visits and calls read pools per unit of work.
   'numbers',
   'pools',
+  // Call routing reads the schedule named by a number or pool per INVITE (and attribute per run).
+  'schedules',
   // The outbox sink and dispatcher read them per event and per delivery: a new GA4 secret or
   // Metrica token (or counter) applies to the next attempt, retries of queued entries included.
   'webhooks',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrlField, nameField } from './fields.js';
+import { httpUrlField, isTimeZone, nameField } from './fields.js';
 
 /*
  * The configuration sections about where calls go once they are recorded (webhooks, analytics,
@@ -74,13 +74,3 @@ export const log = z.strictObject({
   // masked: the INVITE line shows a caller as +79*******67 (logs outlive `calls forget`).
   callerNumbers: z.enum(['full', 'masked']).default('full'),
 });
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-

@@ -13,6 +13,7 @@ import {
 } from './fields.js';
 import { checkCrossReferences } from './cross-checks.js';
 import { analytics, exportsSection, log, webhook } from './schema-outputs.js';
+import { checkScheduleReferences, schedulesSection } from './schema-schedules.js';
 import { checkSnippetNumbers } from './snippet-checks.js';
 
 /**
@@ -118,6 +119,8 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     whisper: promptFile.optional(),
     recordingNotice: promptFile.optional(),
   };
+  /** Per-number / per-pool business hours: a name from `schedules` and where calls go while it is closed. */
+  const afterHours = { schedule: nameField.optional(), afterHoursForwardTo: forwardTo.optional() };
 
   const media = z.strictObject({
     freeswitch: z
@@ -198,12 +201,13 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
     return { ...rest, medium: rest.medium ?? channel };
   });
 
-  const staticNumber = z.strictObject({ number: phone, forwardTo, source, ...mediaOptions });
+  const staticNumber = z.strictObject({ number: phone, forwardTo, ...afterHours, source, ...mediaOptions });
 
   const pool = z.strictObject({
     name: nameField,
     numbers: z.array(phone).min(1, 'needs at least one number'),
     forwardTo,
+    ...afterHours,
     holdMinutes: z.number().int().min(1).max(1440).default(15),
     fallbackNumber: phone.optional(),
     onExhausted: z.enum(['fallback', 'reuse-oldest']).default('fallback'),
@@ -238,6 +242,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       sip: sip.prefault({}),
       media: media.prefault({}),
       tracking: tracking.prefault({}),
+      schedules: schedulesSection.default({}),
       numbers: z.array(staticNumber).default([]),
       pools: z.array(pool).default([]),
       webhooks: z.array(webhook).default([]),
@@ -247,7 +252,8 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
       log: log.prefault({}),
     })
     .superRefine(checkCrossReferences)
-    .superRefine(checkSnippetNumbers);
+    .superRefine(checkSnippetNumbers)
+    .superRefine(checkScheduleReferences);
 }
 
 export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { targetsAt, type HoursDecision } from '../calls/after-hours.js';
 import type { CalltrackConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { Attribution, AttributionType, CallAttributor } from '../tracking/attribution-types.js';
@@ -8,6 +9,8 @@ export interface CallRoute {
   attribution: Attribution;
   /** True when the attributor failed and the route came from the config alone. */
   degraded: boolean;
+  /** What the number's business-hours schedule said (null: no schedule); forwardTo already follows it. */
+  hours: HoursDecision | null;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function routeCall(
   if (attributor) {
     try {
       const attribution = await attributor.attribute(query);
-      if (attribution && attribution.forwardTo.length > 0) return { attribution, degraded: false };
+      if (attribution && attribution.forwardTo.length > 0) return scheduled(cfg, attribution, false, query.at, logger);
       if (attribution) logger.warn({ number: query.trackingNumber }, 'tracking number has no forward targets; using the config');
       else return unknownNumberRoute(cfg, query.trackingNumber);
     } catch (err) {
@@ -33,14 +36,27 @@ export async function routeCall(
     }
   }
   const fromConfig = routeFromConfig(cfg, query.trackingNumber);
-  if (fromConfig) return { attribution: fromConfig, degraded: true };
+  if (fromConfig) return scheduled(cfg, fromConfig, true, query.at, logger);
   return unknownNumberRoute(cfg, query.trackingNumber);
+}
+
+/**
+ * Business hours: decided once per call, at its start, from the same config snapshot as the
+ * rest of the call; the attribution's forwardTo becomes the list the call is actually sent to.
+ */
+function scheduled(cfg: CalltrackConfig, attribution: Attribution, degraded: boolean, at: number, logger: Logger): CallRoute {
+  const { forwardTo, hours } = targetsAt(cfg, attribution.trackingNumber, attribution.forwardTo, at);
+  if (hours) {
+    const { schedule, afterHours, localTime, reason } = hours;
+    logger.info({ schedule, afterHours, localTime, reason, forwardTo }, afterHours ? 'after hours: forwarding to afterHoursForwardTo' : 'business hours: forwarding to forwardTo');
+  }
+  return { attribution: { ...attribution, forwardTo }, degraded, hours };
 }
 
 function unknownNumberRoute(cfg: CalltrackConfig, trackingNumber: string): CallRoute | null {
   const policy = cfg.sip.unknownNumber;
   if (policy === 'reject') return null;
-  return { attribution: emptyAttribution(trackingNumber, 'unknown', [policy.forwardTo]), degraded: false };
+  return { attribution: emptyAttribution(trackingNumber, 'unknown', [policy.forwardTo]), degraded: false, hours: null };
 }
 
 /** The config's own answer: a static number's source, or a pool number without a visit. */

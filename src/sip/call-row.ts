@@ -4,8 +4,11 @@ import type { CallRecord, CallStatus, HangupSide } from '../calls/call-record.js
 import type { Attribution } from '../tracking/attribution-types.js';
 import type { InboundCallInfo } from './inbound-call.js';
 
-/** The row written when the INVITE arrives: status ringing, the attribution snapshot copied in. */
-export function newCallRecord(id: string, info: InboundCallInfo, trunk: string, at: number, a: Attribution | null, trackingNumber: string): CallRecord {
+/**
+ * The row written when the INVITE arrives: status ringing, the attribution snapshot copied in;
+ * `afterHours` is what the number's schedule said (null: it has none).
+ */
+export function newCallRecord(id: string, info: InboundCallInfo, trunk: string, at: number, a: Attribution | null, trackingNumber: string, afterHours: boolean | null = null): CallRecord {
   return {
     id,
     sipCallId: info.sipCallId || null,
@@ -51,6 +54,7 @@ export function newCallRecord(id: string, info: InboundCallInfo, trunk: string, 
     recordingSize: null,
     recordingDuration: null,
     identityErasedAt: null,
+    afterHours,
     createdAt: at,
     updatedAt: at,
   };

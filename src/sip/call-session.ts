@@ -93,7 +93,7 @@ export class CallSession {
     const route = await routeCall(cfg, this.deps.attributor, { trackingNumber: info.dialled, callerNumber: info.callerIsE164 ? info.caller : null, at: startedAt }, this.logger);
     if (!route) return this.rejectUnknown(info, startedAt, 'not a tracking number');
 
-    this.record = newCallRecord(this.id, info, this.trunk.name, startedAt, route.attribution, info.dialled);
+    this.record = newCallRecord(this.id, info, this.trunk.name, startedAt, route.attribution, info.dialled, route.hours?.afterHours ?? null);
     this.deps.metrics.callStarted();
     this.deps.recorder.begin(this.record);
     this.publish('call.started');

@@ -31,7 +31,8 @@ function retentionScenarios(label: string, open: () => Promise<TrackingFixture>)
       const old = makeCall({ startedAt: now - 40 * DAY, note: 'Ivan, wants a fridge' });
       const repeat = makeMissedCall({ startedAt: now - 39 * DAY, firstCall: false, firstTouch: touchFromCall(old) });
       const anonymous = makeCall({ startedAt: now - 35 * DAY, callerNumber: null });
-      const recent = makeCall({ startedAt: now - 5 * DAY, callerNumber: '+79035556677', note: 'call back' });
+      // afterHours true: the column (a boolean since its own migration) reads back as written on both databases.
+      const recent = makeCall({ startedAt: now - 5 * DAY, callerNumber: '+79035556677', note: 'call back', afterHours: true });
       await seedCalls(f.app.db, [old, repeat, anonymous, recent]);
       for (const call of [old, repeat, anonymous, recent]) await f.app.callEvents.publish(call.answeredAt ? 'call.completed' : 'call.missed', call);
       const reportBefore = await querySourceReport(f.app.db, {}, 'source', RULES);

@@ -38,7 +38,7 @@ async function seed(dir: string): Promise<{ db: Database; recDir: string; dbFile
       visitId: null, late: false, source: null, medium: null, campaign: null, term: null, content: null, referrer: null, landingPage: null,
       gaClientId: null, gaSessionId: null, ymClientId: null, gclid: null, yclid: null, firstCall: null, targetCall: null, firstTouch: null, tags: [], note: null,
       dealValue: null, recordingStatus: status, recordingError: null, recordingPath: file ?? null, recordingSize: file ? 16044 : null,
-      recordingDuration: file ? 1 : null, identityErasedAt: null, createdAt: startedAt, updatedAt: startedAt,
+      recordingDuration: file ? 1 : null, identityErasedAt: null, afterHours: null, createdAt: startedAt, updatedAt: startedAt,
     });
   };
   await call('old-1', 100, 'saved', '2026/08/15/old-1.wav');

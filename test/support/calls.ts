@@ -57,6 +57,7 @@ export function makeCall(overrides: Partial<CallRecord> = {}): CallRecord {
     recordingSize: null,
     recordingDuration: null,
     identityErasedAt: null,
+    afterHours: null,
     createdAt: startedAt,
     updatedAt: startedAt + 96_000,
     ...overrides,

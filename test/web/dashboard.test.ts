@@ -201,4 +201,18 @@ describe('dashboard in headless Chromium against the real server', () => {
     await page.waitForSelector('h1:has-text("Call (caller erased)")', WAIT);
     assert.match((await page.locator('main').textContent()) ?? '', /Callererased 2026-11-25 15:00/);
   });
+
+  it('says on the call page when a call came after business hours, and nothing for a number without a schedule', async () => {
+    const store = new CallStore();
+    const late = makeCall({ startedAt: Date.UTC(2026, 10, 20, 19), forwardedTo: '+79161110001', afterHours: true });
+    const plain = makeCall({ startedAt: Date.UTC(2026, 10, 20, 20) });
+    for (const call of [late, plain]) await store.insert(fx.app.db, call);
+    // The plain call first: the page before it (an erased caller's) has no "Call from" heading to mistake.
+    await page.goto(`${fx.baseUrl}/#/calls/${plain.id}`);
+    await page.waitForSelector('h1:has-text("Call from")', WAIT);
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /After hours/);
+    await page.goto(`${fx.baseUrl}/#/calls/${late.id}`);
+    await page.waitForSelector('dt:has-text("After hours")', WAIT);
+    assert.match((await page.locator('main').textContent()) ?? '', /Forwarded to\+79161110001After hoursyes: the schedule was closed, so afterHoursForwardTo/);
+  });
 });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { targetsAt, type ScheduledTargets } from '../../calls/after-hours.js';
 import type { CalltrackConfig } from '../../config/schema.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { normalisePhoneNumber } from '../../phone/e164.js';
@@ -14,7 +15,7 @@ interface AttributeOptions {
 
 export function attributeCommand(): Command {
   return new Command('attribute')
-    .description('what a call on a tracking number, now or at --at, is attributed to (the same computation as real calls; changes nothing)')
+    .description('what a call on a tracking number, now or at --at, is attributed to and where it is forwarded (business hours included; the same computation as real calls; changes nothing)')
     .requiredOption('--number <number>', 'the tracking number that was called')
     .option('--caller <number>', 'the caller, to tell first calls from repeat calls')
     .option('--at <iso-8601>', 'time of the call, e.g. 2026-11-23T14:05:00Z (default: now)')
@@ -28,8 +29,12 @@ export function attributeCommand(): Command {
         if (!result) {
           throw new NotFoundError(`${trackingNumber} is not an active tracking number (if it was just added to the config, run: calltrack numbers sync)`);
         }
-        if (opts.json) return printJson({ ...result, at: new Date(at).toISOString() });
-        print(describe(result, at));
+        // The same choice the SIP route makes: the schedule of the number (or its pool) at that instant.
+        const route = targetsAt(config, trackingNumber, result.forwardTo, at);
+        if (opts.json) {
+          return printJson({ ...result, forwardTo: route.forwardTo, afterHours: route.hours?.afterHours ?? false, hours: route.hours, at: new Date(at).toISOString() });
+        }
+        print(describe(result, route, at));
       });
     });
 }
@@ -55,13 +60,15 @@ function describeTouch(t: Touch): string {
   return `${t.type}${t.poolName ? ` (pool ${t.poolName})` : ''}${visit}: ${where}${extra.length ? `, ${extra.join(', ')}` : ''}${t.late ? ' [late]' : ''}`;
 }
 
-function describe(a: Attribution, at: number): string {
+function describe(a: Attribution, route: ScheduledTargets, at: number): string {
   const lines = [`call on ${a.trackingNumber} at ${new Date(at).toISOString()}`, `  attributed to: ${describeTouch(a)}`];
   if (a.landingPage) lines.push(`  landing page: ${a.landingPage}`);
   if (a.referrer) lines.push(`  referrer: ${a.referrer}`);
   if (a.late) lines.push('  late: the hold had ended, but within tracking.graceMinutes');
   lines.push(`  first call: ${a.firstCall ? 'yes' : 'no'}`);
   if (a.firstTouch) lines.push(`  first touch: ${describeTouch(a.firstTouch)}`);
-  lines.push(`  forwards to: ${a.forwardTo.join(', ')}`);
+  const h = route.hours;
+  if (h) lines.push(`  schedule ${h.schedule}: ${h.open ? 'open' : 'closed'} at ${h.localTime}: ${h.reason}`);
+  lines.push(`  forwards to: ${route.forwardTo.join(', ')}${h ? (h.afterHours ? ' (afterHoursForwardTo)' : ' (forwardTo)') : ''}`);
   return lines.join('\n');
 }

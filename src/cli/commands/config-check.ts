@@ -10,10 +10,16 @@ export function summariseConfig(cfg: CalltrackConfig): string {
     `http: ${cfg.http.host}:${cfg.http.port}${cfg.http.adminToken ? '' : ' (admin API closed: no http.adminToken)'}`,
     `static numbers: ${cfg.numbers.length}`,
     `pools: ${cfg.pools.length}${cfg.pools.map((p) => `\n  ${p.name}: ${p.numbers.length} number${p.numbers.length === 1 ? '' : 's'}, hold ${p.holdMinutes} min, ${p.fallbackNumber ? `fallback ${p.fallbackNumber}` : 'no fallback'}`).join('')}`,
+    `schedules: ${Object.keys(cfg.schedules).length}${Object.entries(cfg.schedules).map(([name, s]) => `\n  ${name}: ${s.timeZone}, ${usersOf(cfg, name)}`).join('')}`,
     `trunks: ${cfg.sip.trunks.length}${cfg.sip.trunks.map((t) => `\n  ${t.name}: ${t.allow.join(', ')} -> ${t.outbound}`).join('')}`,
     `recording: ${cfg.media.recording.enabled ? `on, ${cfg.media.recording.dir}` : 'off'}`,
   ];
   return lines.join('\n');
+}
+
+function usersOf(cfg: CalltrackConfig, schedule: string): string {
+  const users = [...cfg.numbers.filter((n) => n.schedule === schedule).map((n) => n.number), ...cfg.pools.filter((p) => p.schedule === schedule).map((p) => `pool ${p.name}`)];
+  return users.length > 0 ? `used by ${users.join(', ')}` : 'not used';
 }
 
 export function configCommand(): Command {

@@ -161,6 +161,8 @@ export async function renderCallPage(view, id) {
       ['Caller', call.identityErasedAt && !call.callerNumber ? `erased ${fmtDateTime(call.identityErasedAt)}` : fmtCaller(call)],
       ['Tracking number', call.trackingNumber],
       ['Forwarded to', call.forwardedTo],
+      // Only for numbers with a business-hours schedule (afterHours is null otherwise).
+      ['After hours', call.afterHours == null ? undefined : call.afterHours ? 'yes: the schedule was closed, so afterHoursForwardTo' : 'no: in business hours'],
       ['First call', call.firstCall === null ? 'unknown' : call.firstCall ? 'yes' : 'no (a repeat caller)'],
       ['Target call', call.targetCall ? 'yes' : 'no'],
       ['Deal value', call.dealValue],
