@@ -10,10 +10,22 @@ export function summariseConfig(cfg: CalltrackConfig): string {
     `http: ${cfg.http.host}:${cfg.http.port}${cfg.http.adminToken ? '' : ' (admin API closed: no http.adminToken)'}`,
     `static numbers: ${cfg.numbers.length}`,
     `pools: ${cfg.pools.length}${cfg.pools.map((p) => `\n  ${p.name}: ${p.numbers.length} number${p.numbers.length === 1 ? '' : 's'}, hold ${p.holdMinutes} min, ${p.fallbackNumber ? `fallback ${p.fallbackNumber}` : 'no fallback'}`).join('')}`,
-    `trunks: ${cfg.sip.trunks.length}${cfg.sip.trunks.map((t) => `\n  ${t.name}: ${t.allow.join(', ')} -> ${t.outbound}`).join('')}`,
+    `trunks: ${cfg.sip.trunks.length}${cfg.sip.trunks.map((t) => `\n  ${t.name}: ${t.allow.join(', ')} -> ${t.outbound}${registration(t)}`).join('')}`,
     `recording: ${cfg.media.recording.enabled ? `on, ${cfg.media.recording.dir}` : 'off'}`,
   ];
   return lines.join('\n');
+}
+
+function registration(t: CalltrackConfig['sip']['trunks'][number]): string {
+  const r = t.register;
+  return r ? `, registers ${r.username}@${r.domain ?? r.registrar}${r.number ? ` for ${r.number}` : ''} every ${r.expiresSeconds} s` : '';
+}
+
+/** The normalised configuration for --json, without the SIP account passwords (they are never shown). */
+function withoutSipPasswords(cfg: CalltrackConfig): CalltrackConfig {
+  const hide = <T extends { password: string }>(o: T | undefined) => (o ? { ...o, password: '(hidden)' } : undefined);
+  const trunks = cfg.sip.trunks.map((t) => ({ ...t, auth: hide(t.auth), register: hide(t.register) }));
+  return { ...cfg, sip: { ...cfg.sip, trunks } };
 }
 
 export function configCommand(): Command {
@@ -26,7 +38,7 @@ export function configCommand(): Command {
       const file = resolveConfigPath(cmd.optsWithGlobals<GlobalOptions>().config);
       const { config: cfg, warnings } = loadConfigFile(file);
       for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
-      if (opts.json) return printJson(cfg);
+      if (opts.json) return printJson(withoutSipPasswords(cfg));
       print(`${file}: OK\n${summariseConfig(cfg)}`);
     });
   return config;
