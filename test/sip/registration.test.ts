@@ -167,6 +167,16 @@ describe('outbound SIP registration', () => {
     assert.equal(header(registrar.authorized().at(-1)!, 'Call-ID'), header(registrar.registers.all[0]!, 'Call-ID'), 'the same binding, new credentials');
   });
 
+  it('with a domain apart from the registrar: AOR and Request-URI on the domain, the registrar as outbound proxy; contactHost', async () => {
+    const { h, registrar } = await setup({ register: { domain: 'provider.test', contactHost: '203.0.113.10:5062', number: undefined } });
+    await registered(h);
+    const sent = registrar.authorized().at(-1)!;
+    assert.equal(requestUri(sent), 'sip:provider.test');
+    assert.equal(header(sent, 'To'), '<sip:100200@provider.test>');
+    assert.match(header(sent, 'Authorization') ?? '', /uri="sip:provider\.test"/);
+    assert.equal(header(sent, 'Contact'), '<sip:100200@203.0.113.10:5062>;expires=600', 'without number the Contact user is the login');
+  });
+
   it('asks again with the Min-Expires of a 423', async () => {
     const { h, registrar, timers } = await setup({ registrar: { minExpires: 1200 } });
     await registered(h);

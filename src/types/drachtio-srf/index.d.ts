@@ -31,8 +31,6 @@ declare namespace Srf {
     has(name: string): boolean;
     getParsedHeader(name: 'from' | 'to' | 'From' | 'To' | 'p-asserted-identity' | 'P-Asserted-Identity'): NameAddr;
     getParsedHeader(name: 'contact' | 'Contact'): NameAddr[];
-    /** parser.js parseCSeq. */
-    getParsedHeader(name: 'cseq' | 'CSeq'): { seq: number; method: string };
     readonly headers: Record<string, string>;
     body: string;
   }
@@ -66,9 +64,6 @@ declare namespace Srf {
   interface SrfResponse extends EventEmitter, SipMessageAccess {
     status: number;
     reason: string;
-    /** Set (meta) on a response from the network to a request we sent: who answered. */
-    readonly source_address?: string;
-    readonly source_port?: number;
     readonly finalResponseSent: boolean;
     send(status: number, opts?: SendOptions, callback?: (err: unknown, msg?: unknown) => void): void;
     send(status: number, reason: string, opts?: SendOptions, callback?: (err: unknown, msg?: unknown) => void): void;
