@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { AppOverrides } from './app-overrides.js';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import type { AppOverrides } from './app-overrides.js';
 import { absoluteUrl } from './calls/call-json.js';
 import { CallJournal } from './calls/call-journal.js';
 import { CallRecorder } from './calls/call-recorder.js';
@@ -169,10 +169,10 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
   health.register('database', databaseProbe, { metric: false });
   health.register('drachtio', () => drachtio.state.get());
-  // Not critical either: trunks without registration still bring calls.
-  health.register('sip-registrations', () => registrar.health());
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());
+  // Not critical either: other trunks' calls still arrive; the detail names the failing account.
+  health.register('sip-registrations', () => registrar.health());
   health.register('webhooks', () => outbox.health());
 
   const adminToken = () => config.current.http.adminToken;

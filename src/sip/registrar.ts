@@ -156,5 +156,5 @@ function describe(s: RegistrationStatus): string {
     const held = s.until ? `, still registered until ${at(s.until)}` : '';
     return `${head}: failing: ${s.lastStatus} ${s.lastReason ?? ''}${held}; next try ${at(s.nextAt)}`.replace(/ {2,}/g, ' ');
   }
-  return `${head}: not registered yet (${s.lastReason ?? 'registering'})`;
+  return `${head}: not registered (${s.lastReason ?? 'registering'})`;
 }

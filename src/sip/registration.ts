@@ -71,7 +71,12 @@ export class Registration {
   }
 
   current(): RegistrationStatus {
-    return { ...this.status };
+    const s = this.status;
+    // Not refreshed in time (drachtio-server unreachable meanwhile): the provider has dropped us.
+    if (s.phase === 'registered' && s.until !== undefined && s.until <= this.deps.clock.now()) {
+      return { ...s, phase: 'not-registered', lastReason: `lapsed at ${new Date(s.until).toISOString()} without a refresh`, until: undefined };
+    }
+    return { ...s };
   }
 
   /** Whether `next` is the same binding (same AOR, registrar and Contact): then only credentials or timing changed. */

@@ -184,6 +184,16 @@ describe('outbound SIP registration', () => {
     assert.deepEqual(timers.pendingDelays(), [600_000]);
   });
 
+  it('a registration not refreshed in time is no longer shown as registered', async () => {
+    const { h } = await setup();
+    await registered(h);
+    h.clock.advance(600_000); // the refresh timer (manual) never fired: as if drachtio-server had been away
+    const health = await healthz(h);
+    assert.equal(health.components['sip-registrations']?.state, 'connecting');
+    assert.match(health.components['sip-registrations']?.detail ?? '', /: not registered \(lapsed at 2026-11-23T10:10:00\.000Z without a refresh\)/);
+    assert.equal((await scrape(h)).value('calltrack_sip_registration_up', { trunk: 'provider' }), 0);
+  });
+
   it('registers again when drachtio-server comes back', async () => {
     const { h, registrar } = await setup();
     await registered(h);
