@@ -223,6 +223,17 @@ describe('outbound SIP registration', () => {
     assert.deepEqual(timers.pendingDelays(), []);
   });
 
+  it('a reload that changes the Contact removes the old binding before registering the new one', async () => {
+    const { h, registrar, doc } = await setup();
+    await registered(h);
+    const base = (doc.sip as { trunks: unknown[] }).trunks.slice(0, 1);
+    await h.app.reload(makeConfig(withTrunks(doc, [...base, providerTrunk({ number: '+74950000101' })])));
+    await waitFor(() => registrar.bindings.has('sip:74950000101@127.0.0.1:5060') && h.app.registrar.states()[0]?.phase === 'registered', 'the new binding');
+    assert.deepEqual([...registrar.bindings.keys()], ['sip:74950000101@127.0.0.1:5060'], 'the old Contact is gone');
+    const expiries = registrar.authorized().map((r) => `${/sip:(\d+)@/.exec(header(r, 'Contact') ?? '')?.[1]} ${header(r, 'Expires')}`);
+    assert.deepEqual(expiries.slice(-2), ['74950000001 0', '74950000101 600'], 'removal first, then the new binding');
+  });
+
   it('a stop unregisters and leaves no timer', async () => {
     const { h, registrar, timers } = await setup();
     await registered(h);
