@@ -203,7 +203,7 @@ export class Registration {
 
   /** Logs a change of phase or answer once; a refresh or a repeat of the same failure only at debug. */
   private change(next: Omit<RegistrationStatus, 'trunk' | 'aor' | 'since'>, extra: Record<string, unknown>): void {
-    const prev = this.status;
+    const prev = this.current(); // a lapsed binding registered again is news, not a refresh
     const changed = prev.phase !== next.phase || prev.lastStatus !== next.lastStatus;
     this.status = { trunk: this.trunk, aor: this.plan.aor, ...next, since: changed ? this.deps.clock.now() : prev.since };
     const fields = { trunk: this.trunk, aor: this.plan.aor, status: next.lastStatus, reason: next.lastReason, until: next.until && new Date(next.until).toISOString(), ...extra };
