@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { CallEventSink } from './calls/call-events.js';
+import type { AppOverrides } from './app-overrides.js';
 import { absoluteUrl } from './calls/call-json.js';
 import { CallJournal } from './calls/call-journal.js';
 import { CallRecorder } from './calls/call-recorder.js';
@@ -21,21 +21,21 @@ import { CallExportService } from './exports/call-export-service.js';
 import { SourceDailyService } from './exports/source-daily.js';
 import { SourceReportService } from './exports/source-report.js';
 import { HealthRegistry } from './health.js';
-import type { MediaPort } from './media/media-port.js';
+import { realTimers } from './media/media-port.js';
 import { MediaService } from './media/media-service.js';
-import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher, type DispatcherOptions } from './integrations/outbox-dispatcher.js';
+import { DEFAULT_DISPATCHER_OPTIONS, OutboxDispatcher } from './integrations/outbox-dispatcher.js';
 import { OutboxMetrics } from './integrations/outbox-metrics.js';
 import { OutboxCallEventSink } from './integrations/outbox-sink.js';
 import { OutboxStore } from './integrations/outbox-store.js';
 import { DrachtioConnection } from './sip/drachtio-connection.js';
 import { passThroughMedia, type MediaPathFactory } from './sip/media-path.js';
+import { Registrar } from './sip/registrar.js';
 import { SipApp } from './sip/sip-app.js';
 import { SipMetrics } from './sip/sip-metrics.js';
-import type { CallAttributor } from './tracking/attribution-types.js';
 import { NumberSyncService, type SyncSummary } from './tracking/number-sync.js';
 import { PoolReportService } from './tracking/pool-report.js';
 import type { TrackingAttributor } from './tracking/attributor.js';
-import { PRODUCT_STRATEGY, type TrackingStrategy } from './tracking/tracking-strategy.js';
+import { PRODUCT_STRATEGY } from './tracking/tracking-strategy.js';
 import { buildTrackingFeature } from './tracking/tracking-feature.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { VisitService } from './tracking/visit-service.js';
@@ -53,34 +53,10 @@ import { buildHttpServer } from './web/server.js';
 import { snippetRoutes } from './web/snippet-routes.js';
 import { visitRoutes } from './web/visit-routes.js';
 
+export type { AppOverrides } from './app-overrides.js';
+
 /** How often journaled call records are retried when no call comes by to trigger it. */
 const JOURNAL_RETRY_MS = 60_000;
-
-/** What tests (and the CLI) may swap in; anything left out is built from the config. */
-export interface AppOverrides {
-  logger?: Logger;
-  clock?: Clock;
-  db?: Database;
-  drachtio?: DrachtioConnection;
-  /** A media port instead of FreeSWITCH (tests). */
-  media?: MediaPort;
-  /** Directory that relative paths in the config (SQLite file, recordings) are resolved against. */
-  baseDir?: string;
-  /** Attribution for SIP calls instead of the tracking feature's (tests). */
-  attributor?: CallAttributor;
-  /** Where call events go (the outputs feature: webhooks, GA4); without one, none are published. */
-  events?: CallEventSink;
-  /** How the B leg's media is joined; default: anchored in FreeSWITCH when media.freeswitch is set, else SDP passes through. */
-  mediaPath?: MediaPathFactory;
-  /** Tests only: ring timeout in ms instead of sip.ringTimeoutSeconds. */
-  ringTimeoutMs?: number;
-  /** Hold policy and attribution tie-breaks: the product's unless the attribution simulator compares others. */
-  strategy?: TrackingStrategy;
-  /** Webhook/GA4 delivery tuning (tests shorten the poll and the backoff). */
-  dispatcher?: Partial<DispatcherOptions>;
-  /** Tests only: how long GET /metrics waits for the database, instead of DEFAULT_SCRAPE_BUDGET_MS. */
-  metricsDatabaseBudgetMs?: number;
-}
 
 /** What a reload did: the number sync, and which changed settings apply now or only after a restart. */
 export interface ReloadSummary extends ReloadChanges {
@@ -104,6 +80,8 @@ export interface App {
   /** `numbers list` and `pools status`. */
   readonly poolReports: PoolReportService;
   readonly sip: SipApp;
+  /** Outbound SIP registrations of the trunks with `register`. */
+  readonly registrar: Registrar;
   readonly calls: CallRecorder;
   readonly metrics: Registry;
   /** Where the SIP call path publishes call.started/answered/completed/missed (persisted outbox). */
@@ -186,11 +164,15 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
   });
   // Only registers handlers; drachtio-srf sends the routes when the connection comes up.
   sip.install(drachtio.srf);
+  // Outbound registrations (trunks with `register`): sent once drachtio-server is connected.
+  const registrar = new Registrar({ srf: drachtio.srf, config, clock, timers: overrides.timers ?? realTimers, logger: logger.child({ component: 'sip-register' }), metrics });
 
   health.register('database', databaseProbe, { metric: false });
   health.register('drachtio', () => drachtio.state.get());
   // Not critical: without FreeSWITCH calls still connect, unrecorded.
   health.register('freeswitch', () => media.health());
+  // Not critical either: other trunks' calls still arrive; the detail names the failing account.
+  health.register('sip-registrations', () => registrar.health());
   health.register('webhooks', () => outbox.health());
 
   const adminToken = () => config.current.http.adminToken;
@@ -243,6 +225,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
     attributor,
     poolReports,
     sip,
+    registrar,
     calls,
     metrics,
     callEvents,
@@ -264,6 +247,7 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
       } else {
         await http.ready();
       }
+      registrar.start(); // before drachtio: it listens for the connection
       drachtio.start();
       outbox.start();
       media.start();
@@ -282,7 +266,9 @@ export async function createApp(cfg: CalltrackConfig, overrides: AppOverrides = 
 
     async stop() {
       if (started) {
-        // Calls first: they need drachtio (BYEs), FreeSWITCH and the database (final rows).
+        // Registrations first: the provider stops sending new calls (see Registrar); then calls,
+        // which need drachtio (BYEs), FreeSWITCH and the database (final rows).
+        await registrar.stop();
         await sip.drain();
         media.stop();
         drachtio.stop();

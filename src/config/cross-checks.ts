@@ -9,7 +9,7 @@ interface MediaOptionsShape {
 interface CheckedShape {
   http: { publicUrl?: string | undefined; adminToken?: string | undefined };
   webhooks: { recordingLinkDays?: number | undefined }[];
-  sip: { trunks: { name: string }[] };
+  sip: { trunks: { name: string; register?: { number?: string | undefined } | undefined }[] };
   media: { freeswitch?: unknown; recording: { enabled: boolean } };
   numbers: ({ number: string } & MediaOptionsShape)[];
   pools: ({ name: string; numbers: string[]; fallbackNumber?: string | undefined; onExhausted: string } & MediaOptionsShape)[];
@@ -44,6 +44,14 @@ export function checkCrossReferences(cfg: CheckedShape, ctx: z.core.$RefinementC
   });
   unique(cfg.pools.map((p) => p.name), 'pools', 'name', ctx);
   unique(cfg.sip.trunks.map((t) => t.name), 'sip.trunks', 'name', ctx);
+  // The Contact user carries this number to the provider and back in its INVITEs: a number we do
+  // not track would register fine and then answer every call 404.
+  cfg.sip.trunks.forEach((t, i) => {
+    const number = t.register?.number;
+    if (number && !seen.has(number)) {
+      ctx.addIssue({ code: 'custom', path: ['sip', 'trunks', i, 'register', 'number'], message: `${number} is not a tracking number: add it to numbers or a pool` });
+    }
+  });
   if (cfg.media.recording.enabled && !cfg.media.freeswitch) {
     ctx.addIssue({
       code: 'custom',

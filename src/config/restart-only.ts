@@ -39,6 +39,7 @@ export const LIVE_ON_RELOAD = [
   'http.adminToken',
   'http.rateLimit',
   // SipApp and CallSession read config() per INVITE; drain() and serve's SIGTERM read the grace at stop.
+  // The Registrar follows config changes: added, changed and removed `register` blocks (registrar.ts).
   'sip.trunks',
   'sip.ringTimeoutSeconds',
   'sip.unknownNumber',

@@ -12,6 +12,7 @@ import {
   portField,
 } from './fields.js';
 import { checkCrossReferences } from './cross-checks.js';
+import { registerSchema } from './schema-register.js';
 import { analytics, exportsSection, log, webhook } from './schema-outputs.js';
 import { checkScheduleReferences, schedulesSection } from './schema-schedules.js';
 import { checkSnippetNumbers } from './snippet-checks.js';
@@ -77,6 +78,8 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
         'must contain {number} (the E.164 number to call, with +) or {digits} (the same without +)',
       ),
     auth: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
+    // Providers that deliver calls only to a registered account (src/sip/registrar.ts).
+    register: registerSchema(phone).optional(),
   });
 
   const sip = z.strictObject({
@@ -260,3 +263,4 @@ export type CalltrackConfig = z.output<ReturnType<typeof buildConfigSchema>>;
 export type PoolConfig = CalltrackConfig['pools'][number];
 export type StaticNumberConfig = CalltrackConfig['numbers'][number];
 export type TrunkConfig = CalltrackConfig['sip']['trunks'][number];
+export type RegisterConfig = NonNullable<TrunkConfig['register']>;

@@ -16,6 +16,7 @@ import { reinvite } from './dialog-modify.js';
 import { DialogRelay } from './dialog-relay.js';
 import { moveCallerToNewMedia, sameMedia, SdpOrigin } from './sdp-origin.js';
 import { readInboundCall, type InboundCallInfo } from './inbound-call.js';
+import { registeredNumbers } from './register-plan.js';
 import { mediaRouteOf, type MediaOutcome, type MediaPath, type MediaPathFactory } from './media-path.js';
 import { forwardTargets } from './forward-request.js';
 import { ACK_WAIT_MS, lateOfferFailure, waitForCallerAnswer } from './late-offer.js';
@@ -85,7 +86,7 @@ export class CallSession {
   private async handle(): Promise<void> {
     const cfg = this.deps.config();
     const startedAt = this.deps.clock.now();
-    const info = readInboundCall(this.req, cfg.tracking.defaultCountry);
+    const info = readInboundCall(this.req, cfg.tracking.defaultCountry, registeredNumbers(cfg.sip.trunks));
     const caller = info.caller && cfg.log.callerNumbers === 'masked' ? maskPhoneNumber(info.caller) : info.caller;
     this.logger.info({ dialled: info.dialledRaw, caller, trunk: this.trunk.name, source: this.req.source_address }, 'INVITE');
     if (!info.dialled) return this.rejectUnknown(info, startedAt, `"${info.dialledRaw}" is not a phone number`);

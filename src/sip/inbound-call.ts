@@ -18,12 +18,14 @@ export interface InboundCallInfo {
 /**
  * The dialled number is the Request-URI user; carriers that route on To (or put a trunk id
  * in the R-URI) are covered by falling back to the To user when the R-URI user is not a number.
+ * `registered` maps the Contact users (and logins) of registered accounts to their tracking
+ * numbers, so a provider's INVITE to our binding needs no national-format guess.
  * The caller is P-Asserted-Identity when present (drachtio-srf's callingNumber), else From.
  */
-export function readInboundCall(req: Srf.SrfRequest, country: CountryCode | undefined): InboundCallInfo {
+export function readInboundCall(req: Srf.SrfRequest, country: CountryCode | undefined, registered?: ReadonlyMap<string, E164>): InboundCallInfo {
   const ruriUser = req.calledNumber ?? '';
   const toUser = userOf(safeParsed(req, 'to')?.uri);
-  let dialled = ruriUser ? normaliseDialledNumber(ruriUser, country) : undefined;
+  let dialled = ruriUser ? registered?.get(ruriUser) ?? normaliseDialledNumber(ruriUser, country) : undefined;
   if (!dialled && toUser) dialled = normaliseDialledNumber(toUser, country);
 
   const callerRaw = req.callingNumber || userOf(safeParsed(req, 'from')?.uri);

@@ -126,6 +126,27 @@ describe('configuration file', () => {
     hasProblem(broken, 'database.connection', /environment variable PGPASS is not set/);
   });
 
+  it('checks a trunk\'s register block: registrar, expiry bounds, a tracked number, the password from the environment', () => {
+    const trunk = (register: string) =>
+      `tracking: { defaultCountry: RU }\nnumbers: [{ number: "+74950000001", forwardTo: "+74951112233", source: { name: Radio } }]\n` +
+      `sip:\n  trunks:\n    - name: provider\n      allow: ["185.45.152.0/24"]\n      outbound: "sip:{digits}@sip.provider.example"\n      register: ${register}\n`;
+    const { config } = parseConfigText(trunk('{ registrar: sip.provider.example, username: "100200", password: "${REG_PASSWORD}", number: "8 495 000-00-01" }'), 't.yaml', { REG_PASSWORD: 'pw' });
+    assert.deepEqual(config.sip.trunks[0]?.register, { registrar: 'sip.provider.example', username: '100200', password: 'pw', number: '+74950000001', expiresSeconds: 600 });
+
+    const problems = problemsOf(trunk('{ registrar: "sip:user@host", username: "a b", password: "", number: "+74950000009", expiresSeconds: 10, contactHost: "http://x", extra: 1 }'));
+    hasProblem(problems, 'sip.trunks[0].register.registrar', /SIP URI or host\[:port\].*no user part/);
+    hasProblem(problems, 'sip.trunks[0].register.username', /SIP user name/);
+    hasProblem(problems, 'sip.trunks[0].register.password', /is empty/);
+    hasProblem(problems, 'sip.trunks[0].register.expiresSeconds', /at least 60/);
+    hasProblem(problems, 'sip.trunks[0].register.contactHost', /host or IP address/);
+    hasProblem(problems, 'sip.trunks[0].register', /extra/);
+    // Cross-checks run once the fields are valid.
+    const untracked = problemsOf(trunk('{ registrar: "sip:203.0.113.5:5080;transport=tcp", username: "100200", password: pw, number: "+74950000009" }'));
+    hasProblem(untracked, 'sip.trunks[0].register.number', /\+74950000009 is not a tracking number/);
+    const unset = problemsOf(trunk('{ registrar: sip.provider.example, username: "100200", password: "${REG_PASSWORD}" }'));
+    hasProblem(unset, 'sip.trunks[0].register.password', /REG_PASSWORD is not set|required|expected string/i);
+  });
+
   it('says where a YAML syntax error is, and that a file is missing', () => {
     const problems = problemsOf('pools:\n  - name: a\n   numbers: [1,\n');
     assert.match(problems[0]?.message ?? '', /YAML syntax error at line \d+, column \d+/);

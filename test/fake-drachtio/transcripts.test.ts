@@ -208,6 +208,26 @@ describe('fake drachtio-server reproduces the captured conversations', () => {
     s.disconnect();
   });
 
+  it('an app-originated REGISTER goes like createUAC\'s INVITE in e (no capture of REGISTER): no dialog id in its responses', async () => {
+    const registrar = fake.sip.addRegistrar({ address: '127.0.0.9', port: 5070, realm: 'r.test', username: 'u1', password: 'p1' });
+    const srf = await app({ setup: () => undefined });
+    const req = await srf.request('sip:127.0.0.9:5070', { method: 'REGISTER', headers: { From: '<sip:u1@r.test>', To: '<sip:u1@r.test>', Contact: '<sip:u1@localhost>', Expires: '60' }, auth: { username: 'u1', password: 'p1' } });
+    const final = await new Promise<number>((resolve) => req.on('response', (res) => res.status >= 200 && resolve(res.status)));
+    srf.disconnect();
+    assert.equal(final, 200);
+    assert.equal(req.get('Contact'), '<sip:u1@127.0.0.1:5360>', 'localhost replaced as for the INVITE in e');
+    // e's shapes for the app's INVITE, with REGISTER for INVITE; drachtio-server keeps no dialog
+    // for a REGISTER (NTATAG_NO_DIALOG), so the dialog-id token of its responses is empty.
+    const e = transcriptStreams('e-b2bua-answered-caller-bye');
+    const sent = e.replies.find((r) => r.endsWith('Msg sent:| :: INVITE'))!.replace(':: INVITE', ':: REGISTER');
+    const answer = (status: string) => e.network.find((n) => n.endsWith(':: 180'))!.replace('|*| :: 180', `|| :: ${status}`);
+    const streams = streamsOf(fake.frames);
+    assert.deepEqual(streams.app.slice(-2), ['sip|| :: REGISTER', 'sip|| :: REGISTER']);
+    assert.deepEqual(streams.replies.slice(-2), [sent, sent]);
+    assert.deepEqual(streams.network, [answer('401'), answer('200')]);
+    assert.equal(registrar.bindings.size, 1);
+  });
+
   it('m: protocol errors from a raw client, connection by connection', async () => {
     fake.frames.length = 0;
     const connections: TranscriptLine[][] = [];

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { CallStore } from '../../src/calls/call-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import { ManualClock } from '../../src/clock.js';
-import type { MediaPort } from '../../src/media/media-port.js';
+import type { MediaPort, Timers } from '../../src/media/media-port.js';
 import { createApp, type App } from '../../src/main.js';
 import { ConfigAttributor } from './config-attributor.js';
 import { makeConfig, sampleConfigDoc } from './config.js';
@@ -59,7 +59,17 @@ export interface SipHarness {
  * 127.0.0.1 only, outbound sip:{number}@127.0.0.1:5090); the pool "ads" has +74950000101/102.
  */
 export async function startSipHarness(
-  opts: { sip?: Record<string, unknown>; ringTimeoutMs?: number; doc?: (d: Record<string, unknown>) => void; media?: MediaPort; logger?: Logger } = {},
+  opts: {
+    sip?: Record<string, unknown>;
+    ringTimeoutMs?: number;
+    doc?: (d: Record<string, unknown>) => void;
+    media?: MediaPort;
+    logger?: Logger;
+    /** Timers of the SIP registrations (manual in tests that drive refreshes and backoff). */
+    timers?: Timers;
+    /** Sets up the SIP network (e.g. a provider's registrar) before the application connects. */
+    network?: (fake: FakeDrachtioServer) => void;
+  } = {},
 ): Promise<SipHarness> {
   // Removed by stop(): node:test's after() inside a before() hook would fire too early.
   const dir = mkdtempSync(path.join(tmpdir(), 'calltrack-sip-'));
@@ -74,11 +84,12 @@ export async function startSipHarness(
   };
   doc.http = { ...(doc.http as object), port: 8080 }; // never listened on: start({ listen: false })
   opts.doc?.(doc);
+  opts.network?.(fake);
   const cfg = makeConfig(doc);
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 10, 0, 0));
   const attributor = new ConfigAttributor(() => app.config.current);
   const events = new RecordingEventSink();
-  const app: App = await createApp(cfg, { logger: opts.logger ?? testLogger(), clock, attributor, events, baseDir: dir, ringTimeoutMs: opts.ringTimeoutMs ?? 60_000, ...(opts.media ? { media: opts.media } : {}) });
+  const app: App = await createApp(cfg, { logger: opts.logger ?? testLogger(), clock, attributor, events, baseDir: dir, ringTimeoutMs: opts.ringTimeoutMs ?? 60_000, ...(opts.media ? { media: opts.media } : {}), ...(opts.timers ? { timers: opts.timers } : {}) });
   await app.start({ listen: false });
   await fake.waitForApp('options');
   const store = new CallStore();

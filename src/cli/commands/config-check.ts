@@ -11,7 +11,7 @@ export function summariseConfig(cfg: CalltrackConfig): string {
     `static numbers: ${cfg.numbers.length}`,
     `pools: ${cfg.pools.length}${cfg.pools.map((p) => `\n  ${p.name}: ${p.numbers.length} number${p.numbers.length === 1 ? '' : 's'}, hold ${p.holdMinutes} min, ${p.fallbackNumber ? `fallback ${p.fallbackNumber}` : 'no fallback'}`).join('')}`,
     `schedules: ${Object.keys(cfg.schedules).length}${Object.entries(cfg.schedules).map(([name, s]) => `\n  ${name}: ${s.timeZone}, ${usersOf(cfg, name)}`).join('')}`,
-    `trunks: ${cfg.sip.trunks.length}${cfg.sip.trunks.map((t) => `\n  ${t.name}: ${t.allow.join(', ')} -> ${t.outbound}`).join('')}`,
+    `trunks: ${cfg.sip.trunks.length}${cfg.sip.trunks.map((t) => `\n  ${t.name}: ${t.allow.join(', ')} -> ${t.outbound}${registration(t)}`).join('')}`,
     `recording: ${cfg.media.recording.enabled ? `on, ${cfg.media.recording.dir}` : 'off'}`,
   ];
   return lines.join('\n');
@@ -20,6 +20,18 @@ export function summariseConfig(cfg: CalltrackConfig): string {
 function usersOf(cfg: CalltrackConfig, schedule: string): string {
   const users = [...cfg.numbers.filter((n) => n.schedule === schedule).map((n) => n.number), ...cfg.pools.filter((p) => p.schedule === schedule).map((p) => `pool ${p.name}`)];
   return users.length > 0 ? `used by ${users.join(', ')}` : 'not used';
+}
+
+function registration(t: CalltrackConfig['sip']['trunks'][number]): string {
+  const r = t.register;
+  return r ? `, registers ${r.username}@${r.domain ?? r.registrar}${r.number ? ` for ${r.number}` : ''} every ${r.expiresSeconds} s` : '';
+}
+
+/** The normalised configuration for --json, without the SIP account passwords (they are never shown). */
+function withoutSipPasswords(cfg: CalltrackConfig): CalltrackConfig {
+  const hide = <T extends { password: string }>(o: T | undefined) => (o ? { ...o, password: '(hidden)' } : undefined);
+  const trunks = cfg.sip.trunks.map((t) => ({ ...t, auth: hide(t.auth), register: hide(t.register) }));
+  return { ...cfg, sip: { ...cfg.sip, trunks } };
 }
 
 export function configCommand(): Command {
@@ -32,7 +44,7 @@ export function configCommand(): Command {
       const file = resolveConfigPath(cmd.optsWithGlobals<GlobalOptions>().config);
       const { config: cfg, warnings } = loadConfigFile(file);
       for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
-      if (opts.json) return printJson(cfg);
+      if (opts.json) return printJson(withoutSipPasswords(cfg));
       print(`${file}: OK\n${summariseConfig(cfg)}`);
     });
   return config;

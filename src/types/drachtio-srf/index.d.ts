@@ -173,6 +173,21 @@ declare namespace Srf {
     auth?: { username: string; password: string };
   }
 
+  /**
+   * srf.request / drachtio-agent.js request: a request outside any dialog (REGISTER, OPTIONS).
+   * The library mutates `headers` (digest retry: CSeq, Call-ID, From, Authorization), so pass a
+   * fresh object each time. With `auth`, a 401/407 is answered once by itself (CSeq + 1, same
+   * Call-ID and From tag); a second challenge comes to the 'response' listeners as the final answer.
+   */
+  interface RequestOptions {
+    method: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** Next hop (full SIP URI or host[:port]) when it is not the Request-URI's host. */
+    proxy?: string;
+    auth?: { username: string; password: string };
+  }
+
   type Middleware = (req: SrfRequest, res: SrfResponse, next: (err?: unknown) => void) => void;
   type Handler = (req: SrfRequest, res: SrfResponse) => void;
 }
@@ -186,6 +201,13 @@ declare class Srf extends EventEmitter {
   invite(handler: Srf.Handler): void;
   options(handler: Srf.Handler): void;
   use(method: string, middleware: Srf.Middleware | Srf.Middleware[]): void;
+  /**
+   * Resolves (or calls back) once drachtio-server has sent the request: the SrfRequest as it went
+   * on the wire (Contact with the server's address in place of `localhost`). Its responses arrive
+   * as 'response' events; rejects when the server refused it (`NOK`, e.g. no transport).
+   */
+  request(uri: string, opts: Srf.RequestOptions): Promise<Srf.SrfRequest>;
+  request(uri: string, opts: Srf.RequestOptions, callback: (err: Error | null, req: Srf.SrfRequest) => void): this;
   createUAS(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: Srf.UasOptions): Promise<Srf.Dialog>;
   createUAC(uri: string, opts: Srf.UacOptions & { noAck: true }, callbacks?: Srf.UacCallbacks): Promise<Srf.Dialog | Srf.LateOfferAnswer>;
   createUAC(uri: string, opts: Srf.UacOptions, callbacks?: Srf.UacCallbacks): Promise<Srf.Dialog>;

@@ -144,7 +144,7 @@ export class FakeDrachtioServer {
       case 'ping':
         return reply('OK', 'pong');
       case 'sip': {
-        const result = this.sip.fromApp(tokens[2] ?? '', tokens[3] ?? '', message);
+        const result = this.sip.fromApp(tokens[2] ?? '', tokens[3] ?? '', message, tokens[4] ?? '');
         return reply(...result);
       }
       default:

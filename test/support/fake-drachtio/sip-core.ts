@@ -156,13 +156,13 @@ export class SipCore {
   // ---- from the application ----
 
   /** Handles a `sip` frame; returns the tokens of the reply (`OK|application|...` or `NOK|...`). */
-  fromApp(txnId: string, dialogId: string, raw: string): string[] {
+  fromApp(txnId: string, dialogId: string, raw: string, proxy = ''): string[] {
     const msg = parseSip(raw);
     if (!isRequest(msg)) return this.appResponse(txnId, msg);
     const method = methodOf(msg);
     if (txnId) return method === 'CANCEL' ? this.appCancel(txnId, msg) : ['NOK', 'Response not sent due to unknown transaction'];
     if (dialogId) return this.appInDialog(dialogId, method, msg);
-    return this.appNewRequest(method, msg);
+    return this.appNewRequest(method, msg, proxy);
   }
 
   private appResponse(txnId: string, msg: SipText): string[] {
@@ -232,7 +232,12 @@ export class SipCore {
     return this.sentRequestReply(req, txnId);
   }
 
-  private appNewRequest(method: string, msg: SipText): string[] {
+  /** Who takes an out-of-dialog request other than INVITE (a registrar for REGISTER); none: 503. */
+  protected outOfDialogParty(_uri: string, _proxy: string): Party | undefined {
+    return undefined;
+  }
+
+  private appNewRequest(method: string, msg: SipText, proxy: string): string[] {
     const uri = requestUri(msg);
     const branch = `z9hG4bK${token()}`;
     const callId = header(msg, 'Call-ID') ?? randomUUID();
@@ -252,6 +257,14 @@ export class SipCore {
     copyAppHeaders(msg, req, ['from', 'to', 'contact', 'call-id', 'content-type', 'cseq']);
     const txn: Txn = { id: randomUUID(), method, req, party: deadParty, final: false };
     const reply = this.sentRequestReply(req, txn.id);
+    const party = method === 'INVITE' || this.unreachable(uri) ? undefined : this.outOfDialogParty(uri, proxy);
+    if (party) {
+      // No dialog (drachtio-server: NTATAG_NO_DIALOG for REGISTER): responses come up with an empty dialog id.
+      txn.party = party;
+      this.track(txn, branch);
+      this.deliver(party, req);
+      return reply;
+    }
     if (this.unreachable(uri) || method !== 'INVITE') {
       // Nothing listens there: sofia answers 503 locally (capture m).
       setImmediate(() => this.toApp('network', { address: '', port: 0, receive: () => undefined }, responseTo(req, 503, { toTag: token() }), { txnId: txn.id, dialogId: '', bytes: '0' }));

@@ -1,5 +1,6 @@
 import { SipCore } from './sip-core.js';
-import { FakeCaller, type CallOptions, type FakeCallee, type Wire } from './parties.js';
+import { FakeRegistrar, type FakeRegistrarOptions } from './fake-registrar.js';
+import { FakeCaller, type CallOptions, type FakeCallee, type Party, type Wire } from './parties.js';
 import type { SipText } from './sip-text.js';
 
 /**
@@ -7,6 +8,19 @@ import type { SipText } from './sip-text.js';
  * targets that answer the application's INVITEs, dead hosts, keepalives, and what is left open.
  */
 export class FakeSipNetwork extends SipCore {
+  private readonly registrars: FakeRegistrar[] = [];
+
+  /** A provider's registrar: the application's REGISTERs to its address:port (or via it as proxy) go there. */
+  addRegistrar(opts: FakeRegistrarOptions): FakeRegistrar {
+    const registrar = new FakeRegistrar(this, opts);
+    this.registrars.push(registrar);
+    return registrar;
+  }
+
+  protected override outOfDialogParty(uri: string, proxy: string): Party | undefined {
+    return this.registrars.find((r) => r.serves(uri, proxy));
+  }
+
   /** A trunk sends an INVITE to the server; the returned caller records what it gets back. */
   placeCall(opts: CallOptions): FakeCaller {
     const caller = new FakeCaller(this, opts, `${this.address}:${this.port}`);
