@@ -16,17 +16,40 @@ export function summariseConfig(cfg: CalltrackConfig): string {
   return lines.join('\n');
 }
 
+const HIDDEN = '(hidden)';
+
+/**
+ * The normalised configuration without its secrets: `config check --json` output ends up in CI
+ * logs and tickets, and `${VAR}` secrets arrive there resolved. A secret that is set shows as
+ * "(hidden)", so the output still says whether it is; the PostgreSQL URL keeps all but its password.
+ */
+export function redactSecrets(cfg: CalltrackConfig): unknown {
+  const out = structuredClone(cfg);
+  const hide = <T extends object, K extends keyof T>(obj: T | undefined, key: K) => {
+    if (obj && obj[key] !== undefined) (obj as Record<K, unknown>)[key] = HIDDEN;
+  };
+  hide(out.http, 'adminToken');
+  hide(out.sip.drachtio, 'secret');
+  for (const trunk of out.sip.trunks) hide(trunk.auth, 'password');
+  hide(out.media.freeswitch, 'secret');
+  for (const hook of out.webhooks) hide(hook, 'secret');
+  hide(out.analytics.ga4, 'apiSecret');
+  hide(out.analytics.metrica, 'token');
+  if (out.database.client === 'pg') out.database.connection = out.database.connection.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, `$1${HIDDEN}@`);
+  return out;
+}
+
 export function configCommand(): Command {
   const config = new Command('config').description('work with the configuration file');
   config
     .command('check')
     .description('validate the configuration file; exit 0 with a summary, or 2 listing every problem')
-    .option('--json', 'print the normalised configuration as JSON')
+    .option('--json', 'print the normalised configuration as JSON (secrets shown as "(hidden)")')
     .action((opts: { json?: boolean }, cmd: Command) => {
       const file = resolveConfigPath(cmd.optsWithGlobals<GlobalOptions>().config);
       const { config: cfg, warnings } = loadConfigFile(file);
       for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
-      if (opts.json) return printJson(cfg);
+      if (opts.json) return printJson(redactSecrets(cfg));
       print(`${file}: OK\n${summariseConfig(cfg)}`);
     });
   return config;
