@@ -65,7 +65,10 @@ export class RecordingRetention {
       }
     }
     if (!opts.dryRun) await this.removeEmptyDirs(this.dir);
-    this.logger.info({ deleted: report.deleted.length, orphans: report.orphansDeleted.length, failed: report.failed.length }, 'recordings pruned');
+    const counts = { deleted: report.deleted.length, orphans: report.orphansDeleted.length, failed: report.failed.length };
+    // A dry run's line must not read as if files were gone: an admin greps the log for what was deleted.
+    if (opts.dryRun) this.logger.info({ ...counts, dryRun: true }, 'recordings prune: dry run, nothing deleted');
+    else this.logger.info(counts, 'recordings pruned');
     return report;
   }
 

@@ -31,6 +31,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       const field = first?.params && 'missingProperty' in first.params ? `${where}.${String(first.params.missingProperty)}` : where;
       return reply.status(400).send({ error: { code: 'invalid-input', message: `${field}: ${first?.message ?? fe.message}`, field } });
     }
+    if (fe.statusCode === 400 && fe.code?.startsWith('FST_ERR_CTP_')) {
+      // An empty or malformed JSON body: the same answer as a text/plain one, so a client reads one error shape.
+      return reply.status(400).send({ error: { code: 'invalid-input', message: `body: ${fe.message}`, field: 'body' } });
+    }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.status(fe.statusCode).send({ error: { code: fe.code ?? 'bad-request', message: fe.message } });
     }

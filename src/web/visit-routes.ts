@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { LiveConfig } from '../config/live-config.js';
 import { AppError } from '../errors.js';
 import { formatNational } from '../phone/e164.js';
@@ -44,7 +44,13 @@ export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; li
   return async (app) => {
     const allowed = (origin: string) => deps.config.current.http.corsOrigins.includes(origin);
     await app.register(cors, {
-      origin: (origin, cb) => cb(null, origin !== undefined && allowed(origin)),
+      // An unlisted origin is refused here, in the onRequest hook, so its CORS preflight gets the
+      // same 403 as its POST (answering `false` would leave the OPTIONS to the 404 handler).
+      origin: (origin, cb) => {
+        if (origin === undefined) return cb(null, false);
+        if (allowed(origin)) return cb(null, true);
+        cb(new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`), false);
+      },
       methods: ['POST'],
       allowedHeaders: ['Content-Type'],
       maxAge: 86400,
@@ -59,21 +65,14 @@ export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; li
       }
     });
 
-    const checkOrigin = async (req: FastifyRequest) => {
-      const origin = req.headers.origin;
-      if (origin !== undefined && !allowed(origin)) {
-        throw new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`);
-      }
-    };
-
-    app.post<{ Body: NewVisitBody }>('/v1/visits', { schema: newVisitSchema, preHandler: checkOrigin }, async (req, reply) => {
+    app.post<{ Body: NewVisitBody }>('/v1/visits', { schema: newVisitSchema }, async (req, reply) => {
       const shown = await deps.visits.startVisit(newVisitInput(req, req.body, deps.limiter));
       return reply.status(201).send(shownNumberJson(shown));
     });
 
     app.post<{ Params: { id: string }; Body: { url?: string; gaSessionId?: string | null } | null | undefined }>(
       '/v1/visits/:id/ping',
-      { schema: pingSchema, preHandler: checkOrigin },
+      { schema: pingSchema },
       async (req) => {
         const result = await deps.visits.ping(req.params.id, req.body?.url, req.body?.gaSessionId ?? undefined);
         return {
@@ -85,7 +84,7 @@ export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; li
       },
     );
 
-    app.post<{ Params: { id: string } }>('/v1/visits/:id/release', { schema: { params: visitParams }, preHandler: checkOrigin }, async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/v1/visits/:id/release', { schema: { params: visitParams } }, async (req, reply) => {
       await deps.visits.release(req.params.id);
       return reply.status(204).send();
     });

@@ -63,6 +63,7 @@ describe('calltrack calls list / show', () => {
     assert.deepEqual(parsed<CallRecord[]>(missed).map((c) => c.status), ['busy'], 'missed = busy, no-answer, ...; newest first');
     assert.deepEqual(parsed<CallRecord[]>(byCaller).map((c) => c.callerNumber), ['+79035556677']);
     assert.deepEqual(parsed<CallRecord[]>(byNumber).map((c) => c.id), ['00000000-0000-4000-8000-000000000001']);
+    assert.equal(parsed<Record<string, unknown>[]>(byNumber)[0]?.startedAt, '2026-11-23T09:00:00.000Z');
     assert.deepEqual(parsed<CallRecord[]>(lateMoscow).map((c) => c.status), ['busy']);
     assert.match(table!.stdout, /^started \(UTC\)\s+status/);
     assert.match(table!.stdout, /2026-11-23T09:00:00Z\s+answered\s+200\s+\+74950000001\s+\+79161234567/);
@@ -77,6 +78,9 @@ describe('calltrack calls list / show', () => {
       ['calls', 'list', '--from', 'yesterday'],
     );
     assert.equal(parsed<CallRecord>(shown).talkSeconds, 61);
+    // Times as the admin API writes them, not epoch milliseconds.
+    const times = parsed<Record<string, unknown>>(shown);
+    assert.deepEqual([times.startedAt, times.endedAt, times.answeredAt], ['2026-11-23T09:00:00.000Z', '2026-11-23T09:01:05.000Z', null]);
     assert.match(text!.stdout, /source\s+Radio/);
     assert.match(text!.stdout, /startedAt\s+2026-11-23T09:00:00Z/);
     assert.equal(missing!.code, 2);

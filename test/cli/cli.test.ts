@@ -18,6 +18,30 @@ describe('calltrack CLI', () => {
     assert.match(r.stderr, /warning: http\.adminToken: environment variable CALLTRACK_ADMIN_TOKEN is not set/);
   });
 
+  it('config check --json: the normalised file without its secrets', async () => {
+    const file = path.join(tempDir(), 'secrets.yaml');
+    writeFileSync(
+      file,
+      [
+        'database: { client: pg, connection: "postgres://calltrack:${PGPASSWORD}@db.example.com/calltrack" }',
+        'http: { adminToken: "${CALLTRACK_ADMIN_TOKEN}" }',
+        'sip: { drachtio: { secret: drachtio-secret-1 }, trunks: [{ name: c, allow: ["203.0.113.7"], outbound: "sip:{number}@pbx.example.com", auth: { username: u, password: trunk-password-1 } }] }',
+        'media: { freeswitch: { secret: fs-secret-1 } }',
+        'webhooks: [{ name: crm, url: "https://crm.example.com/h", secret: webhook-secret-0123456789 }]',
+        'analytics: { ga4: { measurementId: G-ABC123, apiSecret: ga4-secret-1 }, metrica: { counterId: 123, token: metrica-token-1 } }',
+      ].join('\n'),
+    );
+    const r = await runCli(['config', 'check', '-c', file, '--json'], { env: { PGPASSWORD: 'pg-password-1', CALLTRACK_ADMIN_TOKEN: 'admin-token-0123456789' } });
+    assert.equal(r.code, 0, r.stderr);
+    for (const secret of ['pg-password-1', 'admin-token-0123456789', 'drachtio-secret-1', 'trunk-password-1', 'fs-secret-1', 'webhook-secret-0123456789', 'ga4-secret-1', 'metrica-token-1']) {
+      assert.ok(!r.stdout.includes(secret), `config check --json printed ${secret}`);
+    }
+    const shown = JSON.parse(r.stdout) as { database: { connection: string }; http: { adminToken: string }; webhooks: { url: string; secret: string }[] };
+    assert.equal(shown.database.connection, 'postgres://calltrack:(hidden)@db.example.com/calltrack');
+    assert.equal(shown.http.adminToken, '(hidden)');
+    assert.deepEqual(shown.webhooks[0] && [shown.webhooks[0].url, shown.webhooks[0].secret], ['https://crm.example.com/h', '(hidden)']);
+  });
+
   it('config check: a broken file exits 2 naming each problem', async () => {
     const file = path.join(tempDir(), 'broken.yaml');
     writeFileSync(file, 'tracking: { defaultCountry: RU }\npools:\n  - name: ads\n    numbers: ["+74950000101", "+7 495 12"]\n    forwardTo: "+74951112233"\n    fallbackNumber: "+74950000199"\n    holdMinutse: 15\n');

@@ -77,4 +77,24 @@ describe('calltrack serve', () => {
     child.kill('SIGTERM');
     assert.equal(await waitForExit(child), 0);
   });
+
+  it('exits 1 saying why when the HTTP port is taken, instead of hanging', async () => {
+    const dir = tempDir();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    after(() => taken.close());
+    const doc = sampleConfigDoc(path.join(dir, 'data', 'calltrack.sqlite'));
+    (doc as { sip: Record<string, unknown> }).sip.drachtio = { host: '127.0.0.1', port: await closedPort(), secret: 'cymru' };
+    (doc as { http: Record<string, unknown> }).http = { ...(doc.http as object), host: '127.0.0.1', port: (taken.address() as { port: number }).port };
+    const configFile = path.join(dir, 'calltrack.yaml');
+    writeFileSync(configFile, stringify(doc));
+
+    const child = startCli(['serve', '-c', configFile], { cwd: dir });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = await Promise.race([waitForExit(child), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref())]);
+    assert.equal(exited, 1, `serve did not exit (${String(exited)}); stderr: ${stderr}`);
+    assert.match(stderr, /EADDRINUSE/);
+  });
 });

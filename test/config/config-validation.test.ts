@@ -124,6 +124,10 @@ describe('configuration file', () => {
 
     const broken = problemsOf('database: { client: pg, connection: "postgres://u:${PGPASS}@db/x" }\n');
     hasProblem(broken, 'database.connection', /environment variable PGPASS is not set/);
+
+    // A required key given only as an unset ${VAR}: the error names the variable, not the raw text.
+    const required = problemsOf('webhooks:\n  - name: crm\n    url: https://crm.example.com/h\n    secret: ${WEBHOOK_SECRET}\n');
+    hasProblem(required, 'webhooks[0].secret (line 4)', /^is required, but environment variable WEBHOOK_SECRET is not set/);
   });
 
   it('checks a trunk\'s register block: registrar, expiry bounds, a tracked number, the password from the environment', () => {

@@ -11,7 +11,7 @@ import { createDatabase, type Database } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { RecordingRetention, RecordingStore } from '../../src/media/recording-retention.js';
 import { makeConfig, sampleConfigDoc } from '../support/config.js';
-import { testLogger } from '../support/logger.js';
+import { capturingLogger, testLogger } from '../support/logger.js';
 import { tempDir } from '../support/temp.js';
 import { stereoWav } from '../support/wav.js';
 
@@ -77,10 +77,12 @@ describe('recordings retention', () => {
 
   it('prune deletes files of calls older than retentionDays, marks their rows, keeps recent ones', async () => {
     const { db, recDir } = await seed(tempDir());
-    const retention = new RecordingRetention(db, new RecordingStore(), recDir, new ManualClock(NOW), testLogger());
+    const { logger, lines } = capturingLogger();
+    const retention = new RecordingRetention(db, new RecordingStore(), recDir, new ManualClock(NOW), logger);
     const dry = await retention.prune(90, { dryRun: true });
     assert.deepEqual(dry.deleted, ['2026/08/15/old-1.wav']);
     assert.ok(existsSync(path.join(recDir, '2026/08/15/old-1.wav')), 'a dry run deletes nothing');
+    assert.deepEqual(lines.map((l) => l.msg), ['recordings prune: dry run, nothing deleted'], 'nor does its log line claim it did');
 
     const report = await retention.prune(90);
     assert.deepEqual(report.deleted, ['2026/08/15/old-1.wav']);
@@ -95,6 +97,7 @@ describe('recordings retention', () => {
     assert.equal((await calls.findById(db, 'old-1'))?.recordingPath, '2026/08/15/old-1.wav', 'the path stays for the record');
     assert.equal((await calls.findById(db, 'recent'))?.recordingStatus, 'saved');
     assert.equal((await calls.findById(db, 'unrecorded'))?.recordingStatus, 'unavailable');
+    assert.equal(lines.at(-1)?.msg, 'recordings pruned');
     const again = await retention.prune(90);
     assert.deepEqual([again.deleted, again.alreadyGone], [[], []], 'pruning is idempotent');
     await db.destroy();

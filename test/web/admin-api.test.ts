@@ -251,6 +251,16 @@ describe('admin API', () => {
       const bad = await app.http.inject({ method: 'GET', url: '/v1/calls.csv?tz=Nowhere/City', headers: auth });
       assert.equal(bad.statusCode, 400);
 
+      // The formula guard stays on unless raw=1 is asked for: raw=no or raw= is a 400, not "on".
+      const guarded = await app.http.inject({ method: 'GET', url: '/v1/calls.csv?raw=0', headers: auth });
+      assert.match(guarded.body, /,'\+74950000101,/);
+      assert.match((await app.http.inject({ method: 'GET', url: '/v1/calls.csv?raw=1', headers: auth })).body, /,\+74950000101,/);
+      for (const query of ['raw=no', 'raw=', 'bom=yes']) {
+        const refused = await app.http.inject({ method: 'GET', url: `/v1/calls.csv?${query}`, headers: auth });
+        assert.equal(refused.statusCode, 400, query);
+        assert.equal(refused.json<{ error: { field: string } }>().error.field, query.split('=')[0]);
+      }
+
       const report = await app.http.inject({ method: 'GET', url: '/v1/reports/sources?from=2026-11-01&to=2026-11-30&by=source', headers: auth });
       assert.equal(report.statusCode, 200, report.body);
       const body = report.json<{ groups: { key: string; calls: number; targetCalls: number; missed: number }[]; totals: { calls: number } }>();

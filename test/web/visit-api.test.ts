@@ -72,6 +72,13 @@ describe('visit API over HTTP (loopback)', () => {
     }
     const bad = await post('/v1/visits/x/ping', '{"url":', { 'content-type': 'text/plain' });
     assert.equal(bad.status, 400);
+    // Broken or empty JSON under application/json gets the same documented error shape.
+    for (const body of ['{"url":', '']) {
+      const res = await fetch(`${f.url}/v1/visits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      const err = ((await res.json()) as { error: { code: string; field: string } }).error;
+      assert.deepEqual([err.code, err.field], ['invalid-input', 'body'], JSON.stringify(body));
+    }
   });
 
   it('limits the body size', async () => {
@@ -97,6 +104,9 @@ describe('visit API over HTTP (loopback)', () => {
       headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' },
     });
     assert.equal(evilPreflight.headers.get('access-control-allow-origin'), null);
+    // The preflight of a page on an unlisted site says why, as its POST does (not a 404 "no route").
+    assert.equal(evilPreflight.status, 403);
+    assert.match(((await evilPreflight.json()) as { error: { message: string } }).error.message, /evil\.example\.net .*http\.corsOrigins/);
 
     const ok = await post('/v1/visits', { url: `${SITE}/` }, { origin: SITE });
     assert.equal(ok.status, 201);

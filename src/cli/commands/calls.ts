@@ -45,7 +45,7 @@ export function callsCommand(): Command {
       try {
         await migrateToLatest(db);
         const { calls: rows } = await listCalls(db, filter, { limit });
-        if (opts.json) return printJson(rows);
+        if (opts.json) return printJson(rows.map(callForJson));
         print(rows.length === 0 ? 'no calls match' : formatTable(rows));
       } finally {
         await db.destroy();
@@ -63,7 +63,7 @@ export function callsCommand(): Command {
       try {
         await migrateToLatest(db);
         const call = await findCall(db, id);
-        if (opts.json) return printJson(call);
+        if (opts.json) return printJson(callForJson(call));
         print(formatCall(call));
       } finally {
         await db.destroy();
@@ -76,6 +76,21 @@ export function callsCommand(): Command {
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 const secs = (s: number | null) => (s === null ? '-' : `${Math.round(s)}s`);
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Every field of the row, with its times as ISO 8601 UTC (as the admin API writes them), not epoch milliseconds. */
+function callForJson(c: CallRecord) {
+  return {
+    ...c,
+    startedAt: new Date(c.startedAt).toISOString(),
+    ringingAt: isoOrNull(c.ringingAt),
+    answeredAt: isoOrNull(c.answeredAt),
+    endedAt: isoOrNull(c.endedAt),
+    createdAt: new Date(c.createdAt).toISOString(),
+    updatedAt: new Date(c.updatedAt).toISOString(),
+  };
+}
 
 function formatTable(rows: CallRecord[]): string {
   const header = ['started (UTC)', 'status', 'code', 'tracking', 'caller', 'forwarded to', 'ring', 'talk', 'source', 'id'];

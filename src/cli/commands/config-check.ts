@@ -27,11 +27,30 @@ function registration(t: CalltrackConfig['sip']['trunks'][number]): string {
   return r ? `, registers ${r.username}@${r.domain ?? r.registrar}${r.number ? ` for ${r.number}` : ''} every ${r.expiresSeconds} s` : '';
 }
 
-/** The normalised configuration for --json, without the SIP account passwords (they are never shown). */
-function withoutSipPasswords(cfg: CalltrackConfig): CalltrackConfig {
-  const hide = <T extends { password: string }>(o: T | undefined) => (o ? { ...o, password: '(hidden)' } : undefined);
-  const trunks = cfg.sip.trunks.map((t) => ({ ...t, auth: hide(t.auth), register: hide(t.register) }));
-  return { ...cfg, sip: { ...cfg.sip, trunks } };
+const HIDDEN = '(hidden)';
+
+/**
+ * The normalised configuration without its secrets: `config check --json` output ends up in CI
+ * logs and tickets, and `${VAR}` secrets arrive there resolved. A secret that is set shows as
+ * "(hidden)", so the output still says whether it is; the PostgreSQL URL keeps all but its password.
+ */
+export function redactSecrets(cfg: CalltrackConfig): unknown {
+  const out = structuredClone(cfg);
+  const hide = <T extends object, K extends keyof T>(obj: T | undefined, key: K) => {
+    if (obj && obj[key] !== undefined) (obj as Record<K, unknown>)[key] = HIDDEN;
+  };
+  hide(out.http, 'adminToken');
+  hide(out.sip.drachtio, 'secret');
+  for (const trunk of out.sip.trunks) {
+    hide(trunk.auth, 'password');
+    hide(trunk.register, 'password');
+  }
+  hide(out.media.freeswitch, 'secret');
+  for (const hook of out.webhooks) hide(hook, 'secret');
+  hide(out.analytics.ga4, 'apiSecret');
+  hide(out.analytics.metrica, 'token');
+  if (out.database.client === 'pg') out.database.connection = out.database.connection.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, `$1${HIDDEN}@`);
+  return out;
 }
 
 export function configCommand(): Command {
@@ -39,12 +58,12 @@ export function configCommand(): Command {
   config
     .command('check')
     .description('validate the configuration file; exit 0 with a summary, or 2 listing every problem')
-    .option('--json', 'print the normalised configuration as JSON')
+    .option('--json', 'print the normalised configuration as JSON (secrets shown as "(hidden)")')
     .action((opts: { json?: boolean }, cmd: Command) => {
       const file = resolveConfigPath(cmd.optsWithGlobals<GlobalOptions>().config);
       const { config: cfg, warnings } = loadConfigFile(file);
       for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
-      if (opts.json) return printJson(withoutSipPasswords(cfg));
+      if (opts.json) return printJson(redactSecrets(cfg));
       print(`${file}: OK\n${summariseConfig(cfg)}`);
     });
   return config;

@@ -26,7 +26,14 @@ export function serveCommand(): Command {
       // commands (a million-row export among them) should not pay.
       const { createApp } = await import('../../main.js');
       const app = await createApp(config, { logger });
-      await app.start();
+      try {
+        await app.start();
+      } catch (err) {
+        // A failed start (the port in use) must end the process with its error, not leave the
+        // database and its timers holding it open: a supervisor would wait on a server that never serves.
+        await app.stop().catch((stopErr: unknown) => logger.warn({ err: stopErr }, 'cleanup after the failed start failed'));
+        throw err;
+      }
       logger.info({ config: file }, 'calltrack is running');
 
       // SIGHUP: re-read the file; a bad file changes nothing and every problem is logged.
