@@ -67,7 +67,8 @@ describe('calltrack calls forget', () => {
     assert.deepEqual(json<CallRecord[]>(await cli('calls', 'list', '--caller', FORGOTTEN, '--json')), []);
     const shown = json<CallRecord>(await cli('calls', 'show', scene.answered.id, '--json'));
     assert.deepEqual([shown.callerNumber, shown.note, shown.tags, shown.dealValue, shown.campaign, shown.recordingStatus], [null, null, ['lead'], 1500, 'fridges', 'erased']);
-    assert.ok(shown.identityErasedAt !== null && Date.now() - shown.identityErasedAt < 60_000, 'the call says when it was erased');
+    const erasedAt = (shown as unknown as { identityErasedAt: string | null }).identityErasedAt;
+    assert.ok(erasedAt !== null && Date.now() - Date.parse(erasedAt) < 60_000, `the call says when it was erased: ${erasedAt}`);
     const listed = await cli('calls', 'list', '--from', '2026-11-01', '--to', '2026-11-30');
     assert.match(listed.stdout.split('\n').find((l) => l.includes(scene.answered.id)) ?? '', /\berased\b/, 'the table tells an erased caller from a withheld one');
     const after = await totals();

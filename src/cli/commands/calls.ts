@@ -77,19 +77,11 @@ export function callsCommand(): Command {
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 const secs = (s: number | null) => (s === null ? '-' : `${Math.round(s)}s`);
 
-const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Every field of the row, with its times as ISO 8601 UTC (as the admin API writes them), not epoch milliseconds. */
-function callForJson(c: CallRecord) {
-  return {
-    ...c,
-    startedAt: new Date(c.startedAt).toISOString(),
-    ringingAt: isoOrNull(c.ringingAt),
-    answeredAt: isoOrNull(c.answeredAt),
-    endedAt: isoOrNull(c.endedAt),
-    createdAt: new Date(c.createdAt).toISOString(),
-    updatedAt: new Date(c.updatedAt).toISOString(),
-  };
+/** The call with every time (each `…At` field) as ISO 8601 UTC, as the admin API shows them. */
+function callForJson(c: CallRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, k.endsWith('At') && typeof v === 'number' ? new Date(v).toISOString() : v]));
 }
 
 function formatTable(rows: CallRecord[]): string {
