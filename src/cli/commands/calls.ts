@@ -77,8 +77,6 @@ export function callsCommand(): Command {
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 const secs = (s: number | null) => (s === null ? '-' : `${Math.round(s)}s`);
 
-
-/** Every field of the row, with its times as ISO 8601 UTC (as the admin API writes them), not epoch milliseconds. */
 /** The call with every time (each `…At` field) as ISO 8601 UTC, as the admin API shows them. */
 function callForJson(c: CallRecord): Record<string, unknown> {
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, k.endsWith('At') && typeof v === 'number' ? new Date(v).toISOString() : v]));
