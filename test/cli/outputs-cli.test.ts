@@ -124,6 +124,9 @@ describe('calltrack export / report / webhooks commands', () => {
     assert.match(status.stdout, /failed +crm call\.completed .* event e-1: 1 attempt, gave up; last error: HTTP 500: down for maintenance/);
     assert.match(status.stdout, /calltrack webhooks retry/);
 
+    const unknown = await run(['-c', configFile, 'webhooks', 'retry', '--target', 'crn']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--target: "crn" is not a configured receiver; use one of crm/);
     const retry = await run(['-c', configFile, 'webhooks', 'retry', '--target', 'crm']);
     assert.equal(retry.stdout.trim(), 're-queued 1 delivery');
     const after = await run(['-c', configFile, 'webhooks', 'status', '--json']);
