@@ -24,16 +24,24 @@ function parseHours(text: string): HoursWindow | string {
   return { start, end, text: text.trim() };
 }
 
-const hoursList = z.union([z.string(), z.array(z.string()).min(1, 'needs at least one time range')], { error: `expected a time range in quotes or a list of them: ${HOURS_HINT}` }).transform((value, ctx): HoursWindow[] => {
-  const items = typeof value === 'string' ? [value] : value;
-  const out: HoursWindow[] = [];
-  items.forEach((item, i) => {
-    const parsed = parseHours(item);
-    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed, path: typeof value === 'string' ? [] : [i] });
-    else out.push(parsed);
+/**
+ * One text or a list of them, each parsed by `parse` (a value, or the problem as text); a problem
+ * is reported at the item's own path, so the admin sees which entry of a list is wrong.
+ */
+function oneOrMany<T>(parse: (text: string) => T | string, list: z.ZodType<string[]>, error: string) {
+  return z.union([z.string(), list], { error }).transform((value, ctx): T[] => {
+    const items = typeof value === 'string' ? [value] : value;
+    const out: T[] = [];
+    items.forEach((item, i) => {
+      const parsed = parse(item);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed, path: typeof value === 'string' ? [] : [i] });
+      else out.push(parsed);
+    });
+    return out;
   });
-  return out;
-});
+}
+
+const hoursList = oneOrMany(parseHours, z.array(z.string()).min(1, 'needs at least one time range'), `expected a time range in quotes or a list of them: ${HOURS_HINT}`);
 
 const dayList = z.union([z.string(), z.array(z.string())], { error: DAYS_HINT }).transform((value, ctx): number[] => {
   const items = typeof value === 'string' ? [value] : value;
@@ -68,16 +76,7 @@ function isDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-const dateList = z.union([z.string(), z.array(z.string())], { error: DATE_HINT }).transform((value, ctx): DateSpan[] => {
-  const items = typeof value === 'string' ? [value] : value;
-  const out: DateSpan[] = [];
-  items.forEach((item, i) => {
-    const parsed = parseDateSpan(item);
-    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed, path: typeof value === 'string' ? [] : [i] });
-    else out.push(parsed);
-  });
-  return out;
-});
+const dateList = oneOrMany(parseDateSpan, z.array(z.string()), DATE_HINT);
 
 const openEntry = z.strictObject({ days: dayList, hours: hoursList });
 
