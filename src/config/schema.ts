@@ -106,6 +106,7 @@ export function buildConfigSchema(defaultCountry: CountryCode | undefined) {
         gaClientId: z.boolean().default(true),
         gaSessionId: z.boolean().default(true),
         firstCall: z.boolean().default(true),
+        afterHours: z.boolean().default(true),
       })
       .prefault({}),
     displayNameTag: z.boolean().default(false),

@@ -16,7 +16,7 @@ export const CALL_COLUMN_NAMES: readonly string[] = [
   'call_id', 'started_at', 'answered_at', 'ended_at', 'tracking_number', 'caller_number', 'forwarded_to', 'status', 'sip_code',
   'hangup_by', 'ring_seconds', 'talk_seconds', 'tracking_type', 'pool', 'source', 'medium', 'campaign', 'term', 'content',
   'referrer', 'landing_page', 'visit_id', 'ga_client_id', 'ym_client_id', 'gclid', 'yclid', 'first_call', 'target_call', 'tags',
-  'recording_url',
+  'recording_url', 'after_hours',
 ];
 
 const keep = (value: string) => value;
@@ -65,5 +65,6 @@ export function callCellWriter(ctx: ColumnContext, raw: boolean): (call: ExportR
     flag(isTargetCall(c, ctx.rules)),
     guard(c.tags.join(', ')),
     text(recordingUrl(c)),
+    flag(c.afterHours),
   ];
 }

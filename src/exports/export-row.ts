@@ -10,7 +10,7 @@ export type ExportRow = Pick<
   | 'id' | 'startedAt' | 'answeredAt' | 'endedAt' | 'trackingNumber' | 'callerNumber' | 'forwardedTo' | 'status' | 'sipCode'
   | 'hangupBy' | 'ringSeconds' | 'talkSeconds' | 'attributionType' | 'poolName' | 'source' | 'medium' | 'campaign' | 'term'
   | 'content' | 'referrer' | 'landingPage' | 'visitId' | 'gaClientId' | 'ymClientId' | 'gclid' | 'yclid' | 'firstCall'
-  | 'targetCall' | 'tags' | 'dealValue' | 'recordingStatus' | 'identityErasedAt'
+  | 'targetCall' | 'tags' | 'dealValue' | 'recordingStatus' | 'identityErasedAt' | 'afterHours'
 > & {
   /**
    * For a call with a gclid, when its visit began (epoch ms): the ad click. Null for other calls,
@@ -24,7 +24,7 @@ export const EXPORT_FIELDS = [
   'id', 'startedAt', 'answeredAt', 'endedAt', 'trackingNumber', 'callerNumber', 'forwardedTo', 'status', 'sipCode', 'hangupBy',
   'ringSeconds', 'talkSeconds', 'attributionType', 'poolName', 'source', 'medium', 'campaign', 'term', 'content', 'referrer',
   'landingPage', 'visitId', 'gaClientId', 'ymClientId', 'gclid', 'yclid', 'firstCall', 'targetCall', 'tags', 'dealValue',
-  'recordingStatus', 'identityErasedAt',
+  'recordingStatus', 'identityErasedAt', 'afterHours',
 ] as const satisfies readonly (keyof ExportRow)[];
 
 /** The table columns an export reads, in EXPORT_FIELDS order. */
@@ -74,6 +74,7 @@ export function exportRowFromValues(v: V): ExportRow {
     dealValue: v[29] as number | null,
     recordingStatus: v[30] as ExportRow['recordingStatus'],
     identityErasedAt: v[31] as number | null,
-    visitStartedAt: (v[32] ?? null) as number | null,
+    afterHours: bool(v[32] ?? null),
+    visitStartedAt: (v[33] ?? null) as number | null,
   };
 }

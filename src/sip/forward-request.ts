@@ -9,6 +9,8 @@ export interface ForwardContext {
   callerIsE164: boolean;
   callerName: string | null;
   attribution: Pick<Attribution, 'source' | 'medium' | 'campaign' | 'term' | 'visitId' | 'gaClientId' | 'gaSessionId' | 'firstCall'> | null;
+  /** What the number's schedule said (null: no schedule): a PBX may greet or route after-hours calls its own way. */
+  afterHours?: boolean | null;
 }
 
 /** `sip:{number}@pbx` -> `sip:+74951112233@pbx`; `{digits}` gives the number without the +. */
@@ -45,6 +47,7 @@ export function forwardOptions(sip: CalltrackConfig['sip'], trunk: TrunkConfig, 
   put(on.gaClientId, 'X-Calltrack-GA-Client-Id', a?.gaClientId);
   put(on.gaSessionId, 'X-Calltrack-GA-Session-Id', a?.gaSessionId);
   if (a) put(on.firstCall, 'X-Calltrack-First-Call', a.firstCall ? 'yes' : 'no');
+  if (typeof ctx.afterHours === 'boolean') put(on.afterHours, 'X-Calltrack-After-Hours', ctx.afterHours ? 'yes' : 'no');
 
   return {
     localSdp: offer,
@@ -90,6 +93,7 @@ export function forwardTargets(
   info: InboundCallInfo,
   callId: string,
   offer: string,
+  afterHours: boolean | null = null,
 ): ForwardTarget[] {
   const unknown = attribution.type === 'unknown';
   return [...new Set(attribution.forwardTo)].map((number) => ({
@@ -101,6 +105,7 @@ export function forwardTargets(
       callerIsE164: info.callerIsE164,
       callerName: info.callerName,
       attribution: unknown ? null : attribution,
+      afterHours,
     }, offer),
   }));
 }

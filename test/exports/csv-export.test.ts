@@ -284,4 +284,13 @@ describe('CSV export of calls', () => {
     assert.equal((await file('google-ads')).split('\n').filter((l) => l.includes('Phone lead')).length, 1);
     assert.match(await file('csv'), new RegExp(erased.id), 'the plain export, for reports, keeps it');
   });
+
+  it('says which calls came after hours: 1, 0 during hours, empty for a number without a schedule', async () => {
+    const db = await seed();
+    const calls = [true, false, null].map((afterHours, i) => makeCall({ afterHours, startedAt: Date.UTC(2026, 10, 2 + i, 9) }));
+    await seedCalls(db, calls);
+    const rows = parse(await exportText(db, makeConfig(cfgDoc), { from: '2026-11-01', to: '2026-11-30' }), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(rows.map((r) => r.after_hours), ['1', '0', '']);
+    assert.equal(Object.keys(rows[0]!).at(-1), 'after_hours', 'added last: the columns before it keep their places');
+  });
 });

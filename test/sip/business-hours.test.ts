@@ -44,6 +44,7 @@ describe('business hours: where a call is forwarded', () => {
   it('in office hours: the office number, and the log says afterHours: false', async () => {
     const { caller, first } = await callAt('2026-11-23T10:00:00Z'); // Monday 13:00 in Moscow
     assert.equal(first.uri, `sip:${OFFICE}@127.0.0.1:5090`);
+    assert.equal(first.get('X-Calltrack-After-Hours'), 'no');
     first.answer();
     assert.equal((await caller.finalResponse()).status, 200);
     await caller.bye();
@@ -59,6 +60,7 @@ describe('business hours: where a call is forwarded', () => {
     const { caller, first } = await callAt('2026-11-23T15:30:00Z'); // Monday 18:30 in Moscow
     assert.equal(first.uri, `sip:${MOBILE}@127.0.0.1:5090`);
     assert.equal(first.get('X-Calltrack-Source'), 'Radio', 'the attribution headers go to the after-hours target too');
+    assert.equal(first.get('X-Calltrack-After-Hours'), 'yes', 'the PBX may greet an after-hours call its own way');
     first.reject(486);
     const second = await h.fake.sip.nextInvite();
     assert.equal(second.uri, `sip:${ANSWERING_SERVICE}@127.0.0.1:5090`);

@@ -64,6 +64,7 @@ describe('the forwarded INVITE', () => {
     assert.equal(opts.headers?.From, '"[Radio \\"Hit\\" X-Evil: 1] +79161234567" <sip:+79161234567@localhost>');
     assert.equal(opts.headers?.['X-Calltrack-First-Call'], 'no');
     assert.equal(opts.headers?.['X-Calltrack-Medium'], undefined, 'absent values are left out');
+    assert.equal(opts.headers?.['X-Calltrack-After-Hours'], undefined, 'no schedule, no after-hours header');
     assert.equal(opts.localSdp, 'v=0');
   });
 
