@@ -35,6 +35,8 @@ export interface ReportRow {
    * filter has a criterion visits do not have (status, caller).
    */
   visits: number | null;
+  /** Calls that came while the number's schedule was closed (went to afterHoursForwardTo). */
+  afterHoursCalls: number;
   /** Distinct visits the group's calls were credited to. */
   visitsWithCalls: number;
   /** visitsWithCalls / visits in percent (one decimal); null without visits. */
@@ -108,6 +110,7 @@ function measures(db: Knex, qb: Knex.QueryBuilder, rules: TargetCallRules): Knex
     db.raw(`SUM(CASE WHEN ${target.sql} THEN 1 ELSE 0 END) AS target_calls`, target.bindings),
     db.raw('AVG(CASE WHEN answered_at IS NOT NULL THEN talk_seconds END) AS avg_talk_seconds'),
     db.raw('COUNT(DISTINCT visit_id) AS visits_with_calls'),
+    db.raw('SUM(CASE WHEN after_hours = ? THEN 1 ELSE 0 END) AS after_hours_calls', [true]),
   );
 }
 
@@ -121,6 +124,7 @@ interface RawRow {
   target_calls: unknown;
   avg_talk_seconds: unknown;
   visits_with_calls: unknown;
+  after_hours_calls: unknown;
 }
 
 const EMPTY: RawRow = {
@@ -133,6 +137,7 @@ const EMPTY: RawRow = {
   target_calls: 0,
   avg_talk_seconds: null,
   visits_with_calls: 0,
+  after_hours_calls: 0,
 };
 
 // PostgreSQL returns COUNT/SUM as strings (bigint/numeric) and SQLite as numbers; SUM of no rows is NULL.
@@ -149,6 +154,7 @@ function toReportRow(r: RawRow, visits: number | null): ReportRow {
     missed: n(r.missed),
     targetCalls: n(r.target_calls),
     avgTalkSeconds: r.avg_talk_seconds === null || r.avg_talk_seconds === undefined ? null : Math.round(Number(r.avg_talk_seconds) * 10) / 10,
+    afterHoursCalls: n(r.after_hours_calls),
     visits,
     visitsWithCalls,
     conversionPercent: visits ? Math.round((visitsWithCalls / visits) * 1000) / 10 : null,

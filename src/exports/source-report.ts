@@ -57,7 +57,7 @@ export function parseDimension(text: string | undefined): ReportDimension {
 
 /** A plain-text table for the terminal: one line per group, then the totals. */
 export function formatSourceReport(report: SourceReport): string {
-  const header = [report.by, 'calls', 'unique', 'first-time', 'answered', 'missed', 'target', 'avg talk s', 'visits', 'called %'];
+  const header = [report.by, 'calls', 'unique', 'first-time', 'answered', 'missed', 'target', 'avg talk s', 'after hrs', 'visits', 'called %'];
   const line = (label: string, r: ReportRow) => [
     label,
     String(r.calls),
@@ -67,6 +67,7 @@ export function formatSourceReport(report: SourceReport): string {
     String(r.missed),
     String(r.targetCalls),
     r.avgTalkSeconds === null ? '-' : r.avgTalkSeconds.toFixed(1),
+    String(r.afterHoursCalls),
     r.visits === null ? '-' : String(r.visits),
     r.conversionPercent === null ? '-' : r.conversionPercent.toFixed(1),
   ];

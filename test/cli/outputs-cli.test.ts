@@ -107,7 +107,7 @@ describe('calltrack export / report / webhooks commands', () => {
     assert.equal(report.timeZone, 'Europe/Moscow');
     assert.deepEqual([report.totals.calls, report.totals.missed], [2, 1]);
     const table = await run(['-c', configFile, 'report', 'sources', '--from', '2026-11-01', '--to', '2026-11-30']);
-    assert.match(table.stdout, /\nTOTAL\s+2\s+1\s+1\s+1\s+1\s+1\s+90\.0\s+0\s+-\n/);
+    assert.match(table.stdout, /\nTOTAL\s+2\s+1\s+1\s+1\s+1\s+1\s+90\.0\s+0\s+0\s+-\n/);
   });
 
   it('lists undelivered webhooks and re-queues failed ones', async () => {

@@ -16,7 +16,7 @@ async function seededDb() {
     makeCall({ startedAt: day(4), callerNumber: '+79160000002', firstCall: true, talkSeconds: 10 }),
     makeMissedCall({ startedAt: day(5), callerNumber: '+79160000003', firstCall: true }),
     // google: target call stored explicitly as false by the call path overrides the rules
-    makeCall({ startedAt: day(6), source: 'google', medium: 'cpc', callerNumber: '+79160000004', talkSeconds: 300, targetCall: false, poolName: 'ads' }),
+    makeCall({ startedAt: day(6), source: 'google', medium: 'cpc', callerNumber: '+79160000004', talkSeconds: 300, targetCall: false, poolName: 'ads', afterHours: true }),
     // no source at all (a static number without campaign), anonymous caller
     makeCall({ startedAt: day(7), source: null, medium: null, campaign: null, callerNumber: null, talkSeconds: 45, firstCall: null, poolName: null }),
     // outside the period
@@ -31,9 +31,9 @@ describe('source report', () => {
     const service = new SourceReportService(db, { current: makeConfig({ tracking: { targetCallSeconds: 30 } }) });
     const report = await service.run({ from: '2026-11-01', to: '2026-11-30', by: 'source' });
     assert.deepEqual(report.groups, [
-      { key: 'yandex', calls: 4, uniqueCallers: 3, firstTimeCallers: 3, answered: 3, missed: 1, targetCalls: 2, avgTalkSeconds: 63.3, visits: 0, visitsWithCalls: 4, conversionPercent: null },
-      { key: 'google', calls: 1, uniqueCallers: 1, firstTimeCallers: 1, answered: 1, missed: 0, targetCalls: 0, avgTalkSeconds: 300, visits: 0, visitsWithCalls: 1, conversionPercent: null },
-      { key: null, calls: 1, uniqueCallers: 0, firstTimeCallers: 0, answered: 1, missed: 0, targetCalls: 1, avgTalkSeconds: 45, visits: 0, visitsWithCalls: 1, conversionPercent: null },
+      { key: 'yandex', calls: 4, uniqueCallers: 3, firstTimeCallers: 3, answered: 3, missed: 1, targetCalls: 2, avgTalkSeconds: 63.3, afterHoursCalls: 0, visits: 0, visitsWithCalls: 4, conversionPercent: null },
+      { key: 'google', calls: 1, uniqueCallers: 1, firstTimeCallers: 1, answered: 1, missed: 0, targetCalls: 0, avgTalkSeconds: 300, afterHoursCalls: 1, visits: 0, visitsWithCalls: 1, conversionPercent: null },
+      { key: null, calls: 1, uniqueCallers: 0, firstTimeCallers: 0, answered: 1, missed: 0, targetCalls: 1, avgTalkSeconds: 45, afterHoursCalls: 0, visits: 0, visitsWithCalls: 1, conversionPercent: null },
     ]);
     assert.deepEqual(report.totals, {
       key: null,
@@ -44,15 +44,16 @@ describe('source report', () => {
       missed: 1,
       targetCalls: 3,
       avgTalkSeconds: 107,
+      afterHoursCalls: 1,
       visits: 0,
       visitsWithCalls: 6,
       conversionPercent: null,
     });
     const text = formatSourceReport(report);
     assert.match(text, /^calls by source, 2026-11-01T00:00:00\+00:00 to 2026-12-01T00:00:00\+00:00 \(UTC\); target call: talk >= 30 s/);
-    assert.match(text, /\nyandex\s+4\s+3\s+3\s+3\s+1\s+2\s+63\.3\s+0\s+-\n/);
+    assert.match(text, /\nyandex\s+4\s+3\s+3\s+3\s+1\s+2\s+63\.3\s+0\s+0\s+-\n/);
     assert.match(text, /\n\(none\)\s+1/);
-    assert.match(text, /\nTOTAL\s+6\s+4\s+4\s+5\s+1\s+3\s+107\.0\s+0\s+-$/);
+    assert.match(text, /\nTOTAL\s+6\s+4\s+4\s+5\s+1\s+3\s+107\.0\s+1\s+0\s+-$/);
   });
 
   it('applies tracking.targetRequiresFirstCall, and groups by other dimensions', async () => {

@@ -50,10 +50,11 @@ function reportTable(report, filter) {
       num(r.missed),
       num(r.targetCalls),
       h('td', { class: 'num' }, fmtDuration(r.avgTalkSeconds)),
+      num(r.afterHoursCalls),
       num(r.visits ?? '–'),
       h('td', { class: 'num', title: `${r.visitsWithCalls} of the visits called` }, r.conversionPercent === null ? '–' : `${r.conversionPercent}%`),
     );
-  const heads = [report.by, 'Calls', 'Unique callers', 'First-time', 'Answered', 'Missed', 'Target', 'Avg talk', 'Visits', 'Visits that called'];
+  const heads = [report.by, 'Calls', 'Unique callers', 'First-time', 'Answered', 'Missed', 'Target', 'Avg talk', 'After hours', 'Visits', 'Visits that called'];
   return h(
     'div',
     { class: 'scroll' },
