@@ -73,4 +73,12 @@ describe('calltrack visits prune', () => {
     const none = await runCli(['visits', 'prune', '-c', unset, '--days', '8', '--json']);
     assert.equal((JSON.parse(none.stdout) as { visitsDeleted: number }).visitsDeleted, 0, 'the visit of yesterday stays');
   });
+
+  it('runs on a database the server has not migrated yet, as after an upgrade (the cron job may come first)', async () => {
+    const fresh = path.join(dir, 'fresh.yaml');
+    writeFileSync(fresh, stringify({ ...doc({ visitRetentionDays: 30 }), database: { client: 'sqlite3', filename: path.join(dir, 'fresh.sqlite') } }));
+    const r = await runCli(['visits', 'prune', '-c', fresh, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { visitsDeleted: number }).visitsDeleted, 0);
+  });
 });

@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { createDatabase } from '../../db/connect.js';
-import { InvalidInputError } from '../../errors.js';
 import { recordingDirs } from '../../media/media-policy.js';
-import { RecordingRetention } from '../../media/recording-retention.js';
-import { RecordingStore } from '../../media/recording-retention.js';
+import { RecordingRetention, RecordingStore } from '../../media/recording-retention.js';
 import { loadCliContext, print, printJson, type CliContext } from '../context.js';
+import { retentionDays } from '../retention-days.js';
 
 async function withRetention<T>(cmd: Command, run: (r: RecordingRetention, ctx: CliContext, dir: string) => Promise<T>): Promise<T> {
   const ctx = loadCliContext(cmd);
@@ -26,8 +25,7 @@ function pruneCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { days?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       await withRetention(cmd, async (retention, { config }, dir) => {
-        const days = opts.days === undefined ? config.media.recording.retentionDays : Number(opts.days);
-        if (!Number.isInteger(days) || days < 1) throw new InvalidInputError(`--days: expected a whole number of days (1 or more), got "${opts.days}"`);
+        const days = retentionDays(opts.days, config.media.recording.retentionDays, { key: 'media.recording.retentionDays', min: 1, why: '1' });
         const report = await retention.prune(days, { dryRun: opts.dryRun === true });
         if (opts.json) return printJson(report);
         const verb = opts.dryRun ? 'would delete' : 'deleted';

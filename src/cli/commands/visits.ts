@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { systemClock } from '../../clock.js';
 import { MIN_VISIT_RETENTION_DAYS } from '../../config/schema.js';
 import { createDatabase } from '../../db/connect.js';
+import { migrateToLatest } from '../../db/migrate.js';
 import { VisitRetention } from '../../tracking/visit-retention.js';
 import { loadCliContext, print, printJson } from '../context.js';
 import { retentionDays } from '../retention-days.js';
@@ -21,6 +22,8 @@ function pruneCommand(): Command {
       });
       const db = createDatabase(ctx.config.database);
       try {
+        // As every other command: a cron job run right after an upgrade meets the new schema (visit_counts).
+        await migrateToLatest(db);
         const report = await new VisitRetention({ db, clock: systemClock, logger: ctx.logger }).prune(days, { dryRun: opts.dryRun === true });
         if (opts.json) return printJson({ ...report, cutoff: new Date(report.cutoff).toISOString() });
         const [deleted, erased] = opts.dryRun ? ['to be deleted', 'to be erased'] : ['deleted', 'erased'];
