@@ -62,6 +62,13 @@ export function maskPhoneNumber(number: string): string {
   return number.slice(0, 3) + '*'.repeat(number.length - 5) + number.slice(-2);
 }
 
+/** A caller's number as a log line shows it under `log.callerNumbers` (the one place that rule lives). */
+export function callerForLog(mode: 'full' | 'masked', number: string): string;
+export function callerForLog(mode: 'full' | 'masked', number: string | null | undefined): string | null | undefined;
+export function callerForLog(mode: 'full' | 'masked', number: string | null | undefined): string | null | undefined {
+  return number && mode === 'masked' ? maskPhoneNumber(number) : number;
+}
+
 /**
  * `text` with every E.164 number that `source` holds masked, with or without its `+`: a
  * receiver's error text may quote what it was sent (`duplicate contact 79161234567`), and that

@@ -7,7 +7,7 @@ import type { CallRecorder } from '../calls/call-recorder.js';
 import type { Clock } from '../clock.js';
 import type { CalltrackConfig, TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
-import { maskPhoneNumber } from '../phone/e164.js';
+import { callerForLog } from '../phone/e164.js';
 import type { CallAttributor } from '../tracking/attribution-types.js';
 import { targetCallRules } from '../calls/target-call.js';
 import { finalPatch, newCallRecord } from './call-row.js';
@@ -87,8 +87,7 @@ export class CallSession {
     const cfg = this.deps.config();
     const startedAt = this.deps.clock.now();
     const info = readInboundCall(this.req, cfg.tracking.defaultCountry, registeredNumbers(cfg.sip.trunks));
-    const caller = info.caller && cfg.log.callerNumbers === 'masked' ? maskPhoneNumber(info.caller) : info.caller;
-    this.logger.info({ dialled: info.dialledRaw, caller, trunk: this.trunk.name, source: this.req.source_address }, 'INVITE');
+    this.logger.info({ dialled: info.dialledRaw, caller: callerForLog(cfg.log.callerNumbers, info.caller), trunk: this.trunk.name, source: this.req.source_address }, 'INVITE');
     if (!info.dialled) return this.rejectUnknown(info, startedAt, `"${info.dialledRaw}" is not a phone number`);
 
     const route = await routeCall(cfg, this.deps.attributor, { trackingNumber: info.dialled, callerNumber: info.callerIsE164 ? info.caller : null, at: startedAt }, this.logger);

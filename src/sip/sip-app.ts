@@ -3,7 +3,7 @@ import type { TrunkConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import { REPLY_UNTRUSTED, replyShuttingDown, sipReplyForError, type SipReply } from './sip-errors.js';
-import { maskPhoneNumber } from '../phone/e164.js';
+import { callerForLog } from '../phone/e164.js';
 import { TrunkMatcher } from './inbound-call.js';
 import { UntrustedSourceLog } from './untrusted-source-log.js';
 
@@ -69,8 +69,14 @@ export class SipApp {
         this.deps.metrics.inviteRejected('untrusted-source');
         this.security.note(
           'warn',
+          'INVITE',
           req.source_address,
-          { source: req.source_address, port: req.source_port, to: req.calledNumber, from: this.callerForLog(req.callingNumber), userAgent: req.get('User-Agent'), sipCallId: req.get('Call-ID') },
+          // Read only when the line is written: a scan sends thousands of these.
+          () => ({
+            source: req.source_address, port: req.source_port, to: req.calledNumber, userAgent: req.get('User-Agent'), sipCallId: req.get('Call-ID'),
+            // It may be a real caller on a carrier address not yet allowed: masked as the INVITE line is.
+            from: callerForLog(this.deps.config().log.callerNumbers, req.callingNumber),
+          }),
           'INVITE from an address that is not in any trunk allow list: rejected 403',
         );
         return send(res, REPLY_UNTRUSTED);
@@ -92,13 +98,8 @@ export class SipApp {
   private onOptions(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
     const trusted = this.trunkFor(req.source_address) !== undefined;
     this.deps.metrics.optionsAnswered(trusted);
-    if (!trusted) this.security.note('info', req.source_address, { source: req.source_address, userAgent: req.get('User-Agent') }, 'OPTIONS from an address that is not a trunk: 403');
+    if (!trusted) this.security.note('info', 'OPTIONS', req.source_address, () => ({ source: req.source_address, userAgent: req.get('User-Agent') }), 'OPTIONS from an address that is not a trunk: 403');
     send(res, trusted ? { status: 200 } : REPLY_UNTRUSTED);
-  }
-
-  /** An untrusted INVITE may still be a real caller's (a carrier's new address): masked as the INVITE line is. */
-  private callerForLog(caller: string | undefined): string | undefined {
-    return caller && this.deps.config().log.callerNumbers === 'masked' ? maskPhoneNumber(caller) : caller;
   }
 
   private trunkFor(address: string): TrunkConfig | undefined {

@@ -42,33 +42,35 @@ describe('the security log of requests from addresses outside the trunks', () =>
 
   const securityLines = () => lines.filter((l) => l.security === true);
 
-  it('a scanner gets one line per address per 10 minutes, with how many requests came between; every one is still refused and counted', async () => {
+  it('a scanner gets one line per address and method per 10 minutes, with how many requests came between; every one is still refused and counted', async () => {
+    // Scanners probe with OPTIONS first: that must not hide the INVITEs that follow.
+    assert.equal(await h.fake.sip.sendOptions({ address: '203.0.113.66' }), 403);
     for (let i = 0; i < 20; i++) {
       const call = h.fake.sip.placeCall({ from: '79161234567', to: `+7495000000${i % 10}`, address: '203.0.113.66' });
       assert.equal((await call.finalResponse()).status, 403);
     }
-    assert.equal(await h.fake.sip.sendOptions({ address: '203.0.113.66' }), 403);
     const other = h.fake.sip.placeCall({ from: '100', to: '100', address: '198.51.100.7' });
     assert.equal((await other.finalResponse()).status, 403);
 
     assert.deepEqual(
       securityLines().map((l) => [l.source, l.msg]),
       [
+        ['203.0.113.66', 'OPTIONS from an address that is not a trunk: 403 (further requests from this address: one line per 10 minutes)'],
         ['203.0.113.66', 'INVITE from an address that is not in any trunk allow list: rejected 403 (further requests from this address: one line per 10 minutes)'],
         ['198.51.100.7', 'INVITE from an address that is not in any trunk allow list: rejected 403 (further requests from this address: one line per 10 minutes)'],
       ],
     );
-    assert.equal(securityLines()[0]?.from, '791******67', 'log.callerNumbers applies: it may be a real caller on a carrier address not yet allowed');
+    assert.equal(securityLines()[1]?.from, '791******67', 'log.callerNumbers applies: it may be a real caller on a carrier address not yet allowed');
     assert.match(await h.app.metrics.metrics(), /calltrack_sip_invites_rejected_total\{reason="untrusted-source"\} 21/);
 
     h.clock.advance(10 * 60_000);
     const later = h.fake.sip.placeCall({ from: '79161234567', to: '+74950000001', address: '203.0.113.66' });
     assert.equal((await later.finalResponse()).status, 403);
-    const last = securityLines().at(-1);
+    const last = securityLines().at(-1); // the 19 INVITEs after the first; the OPTIONS has its own count
     assert.deepEqual([last?.source, last?.repeats, last?.msg], [
       '203.0.113.66',
-      20,
-      'INVITE from an address that is not in any trunk allow list: rejected 403 (20 more from this address since its last line)',
+      19,
+      'INVITE from an address that is not in any trunk allow list: rejected 403 (19 more from this address since its last line)',
     ]);
   });
 });
