@@ -53,7 +53,6 @@ import { buildHttpServer } from './web/server.js';
 import { snippetRoutes } from './web/snippet-routes.js';
 import { visitRoutes } from './web/visit-routes.js';
 
-export type { AppOverrides } from './app-overrides.js';
 
 /** How often journaled call records are retried when no call comes by to trigger it. */
 const JOURNAL_RETRY_MS = 60_000;

@@ -8,7 +8,6 @@
 
 /** Monday is 0, Sunday 6 (ISO order, as the config's `mon-fri` reads). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type WeekdayName = (typeof WEEKDAYS)[number];
 
 /**
  * One opening, in minutes from local midnight. `end <= start` runs past midnight ("22:00-06:00")
@@ -100,7 +99,7 @@ function localClock(timeZone: string, at: number): { date: string; minute: numbe
 }
 
 /** Weekday of a calendar date (the date alone, no zone: noon UTC of it has the same weekday). */
-export function weekdayOf(date: string): number {
+function weekdayOf(date: string): number {
   return (new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7;
 }
 

@@ -47,11 +47,11 @@ export function registerPlan(reg: RegisterConfig): RegisterPlan {
 }
 
 /** The headers of one REGISTER (a fresh object: drachtio-srf rewrites it for the digest retry). */
-export function registerHeaders(plan: RegisterPlan, binding: { callId: string; cseq: number; expires: number; contactUri?: string }): Record<string, string> {
+export function registerHeaders(plan: RegisterPlan, binding: { callId: string; cseq: number; expires: number }): Record<string, string> {
   return {
     From: `<${plan.aor}>`,
     To: `<${plan.aor}>`,
-    Contact: `<${binding.contactUri ?? plan.contactUri}>;expires=${binding.expires}`,
+    Contact: `<${plan.contactUri}>;expires=${binding.expires}`,
     Expires: String(binding.expires),
     'Call-ID': binding.callId,
     CSeq: `${binding.cseq} REGISTER`,
