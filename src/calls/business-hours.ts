@@ -1,10 +1,11 @@
 /**
  * Business hours: whether a schedule is open at an instant. Pure (schedule + epoch ms → answer),
  * so the SIP route and `calltrack attribute` compute the same thing. Local wall-clock time comes
- * from Intl.DateTimeFormat with the schedule's IANA zone, which carries the zone's whole offset
- * and DST history: no offset is ever added by hand. Hours are wall-clock hours, so "09:00-18:00"
- * stays 09:00-18:00 local on both sides of a DST change.
+ * from TimeZone (the exports' zone clock: Intl's offset for the schedule's IANA zone, with its DST
+ * history, cached per quarter hour). Hours are wall-clock hours, so "09:00-18:00" stays 09:00-18:00
+ * local on both sides of a DST change.
  */
+import { TimeZone } from '../exports/time-zone.js';
 
 /** Monday is 0, Sunday 6 (ISO order, as the config's `mon-fri` reads). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -81,21 +82,17 @@ function hoursOn(schedule: Schedule, date: string): { hours: HoursWindow[]; rule
   return { hours: schedule.weekly[weekdayOf(date)] ?? [] };
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const zones = new Map<string, TimeZone>();
 
-/** The local calendar date and minute of the day at `at` in `timeZone`. */
+/** The local calendar date and minute of the day at `at` in `timeZone` (TimeZone caches its offsets). */
 function localClock(timeZone: string, at: number): { date: string; minute: number } {
-  let fmt = formatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-    });
-    formatters.set(timeZone, fmt);
+  let zone = zones.get(timeZone);
+  if (!zone) {
+    zone = TimeZone.of(timeZone);
+    zones.set(timeZone, zone);
   }
-  const parts: Record<string, string> = {};
-  for (const p of fmt.formatToParts(at)) parts[p.type] = p.value;
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
-  return { date, minute: Number(parts.hour) * 60 + Number(parts.minute) };
+  const wall = zone.formatWall(at); // "2027-01-05 10:30:00"
+  return { date: wall.slice(0, 10), minute: Number(wall.slice(11, 13)) * 60 + Number(wall.slice(14, 16)) };
 }
 
 /** Weekday of a calendar date (the date alone, no zone: noon UTC of it has the same weekday). */

@@ -93,14 +93,3 @@ export const originField = z.string().refine(
 export const nameField = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a name of letters, digits, ".", "_" or "-" (no spaces)');
-
-/** An IANA zone name Intl knows ("Europe/Moscow", "UTC"). */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-

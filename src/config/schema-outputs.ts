@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { httpUrlField, isTimeZone, nameField } from './fields.js';
+import { isTimeZone } from '../exports/time-zone.js';
+import { httpUrlField, nameField } from './fields.js';
 
 /*
  * The configuration sections about where calls go once they are recorded (webhooks, analytics,

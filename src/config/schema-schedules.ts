@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MINUTES_PER_DAY, WEEKDAYS, type DateSpan, type HoursWindow, type Schedule } from '../calls/business-hours.js';
-import { isTimeZone, nameField } from './fields.js';
+import { isTimeZone } from '../exports/time-zone.js';
+import { nameField } from './fields.js';
 
 /*
  * `schedules:` (business hours) and the rule tying a number's or pool's `schedule` to them. The

@@ -10,6 +10,16 @@ import { InvalidInputError } from '../errors.js';
  * local wall time is then plain arithmetic. The date part (`2026-11-23`) of the last local day
  * written is kept too: an export's rows come in time order, so nearly every time shares it.
  */
+/** Whether Intl knows `name` as a time zone (the config's check and TimeZone.of's). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class TimeZone {
   private readonly parts: Intl.DateTimeFormat;
   private readonly offsets = new Map<number, number>();
@@ -33,9 +43,7 @@ export class TimeZone {
 
   /** `UTC`, `Europe/Moscow`, `America/New_York`...; an unknown name is a clear input error. */
   static of(name: string): TimeZone {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-    } catch {
+    if (!isTimeZone(name)) {
       throw new InvalidInputError(`unknown time zone "${name}": use an IANA name such as "Europe/Moscow", "America/New_York" or "UTC"`, {
         field: 'tz',
       });

@@ -115,7 +115,7 @@ export class CallSession {
       await Promise.race([notice, canceled]).finally(unsubscribe);
     }
     if (this.cancel.canceled) return this.endUnanswered({ kind: 'canceled' });
-    const targets = forwardTargets(cfg, this.trunk, route.attribution, info, this.id, offer, route.hours?.afterHours ?? null);
+    const targets = forwardTargets(cfg, this.trunk, route.attribution, info, this.id, offer, this.record.afterHours);
     const answered = await dialInTurn(targets, { srf: this.deps.srf, ringTimeoutMs: this.deps.ringTimeoutMs(), cancel: this.cancel, logger: this.logger }, provisional);
     if (answered.lateOffer) return this.connectLateOffer(passThroughLateOffer(answered.lateOffer), answered.target);
     if (!answered.dialog) return this.endUnanswered(answered.outcome);
