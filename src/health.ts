@@ -37,7 +37,7 @@ export class HealthRegistry {
     const names = this.inMetrics;
     new Gauge({
       name: 'calltrack_component_up',
-      help: 'Whether a component /healthz reports (drachtio, freeswitch, webhooks) is up: 1 up, 0 down or connecting; absent when disabled',
+      help: 'Whether a component /healthz reports (drachtio, freeswitch, sip-registrations, webhooks) is up: 1 up, 0 down or connecting; absent when disabled',
       labelNames: ['component'],
       registers: [metrics],
       async collect() {

@@ -31,9 +31,10 @@ describe('calltrack CLI', () => {
         'analytics: { ga4: { measurementId: G-ABC123, apiSecret: ga4-secret-1 }, metrica: { counterId: 123, token: metrica-token-1 } }',
       ].join('\n'),
     );
-    const r = await runCli(['config', 'check', '-c', file, '--json'], { env: { PGPASSWORD: 'pg-password-1', CALLTRACK_ADMIN_TOKEN: 'admin-token-0123456789' } });
+    const r = await runCli(['config', 'check', '-c', file, '--json'], { env: { PGPASSWORD: 'pg@password-1', CALLTRACK_ADMIN_TOKEN: 'admin-token-0123456789' } });
     assert.equal(r.code, 0, r.stderr);
-    for (const secret of ['pg-password-1', 'admin-token-0123456789', 'drachtio-secret-1', 'trunk-password-1', 'fs-secret-1', 'webhook-secret-0123456789', 'ga4-secret-1', 'metrica-token-1']) {
+    // A password holding '@' (written raw, as people do) must not leak in part.
+    for (const secret of ['pg@password-1', 'password-1@', 'admin-token-0123456789', 'drachtio-secret-1', 'trunk-password-1', 'fs-secret-1', 'webhook-secret-0123456789', 'ga4-secret-1', 'metrica-token-1']) {
       assert.ok(!r.stdout.includes(secret), `config check --json printed ${secret}`);
     }
     const shown = JSON.parse(r.stdout) as { database: { connection: string }; http: { adminToken: string }; webhooks: { url: string; secret: string }[] };

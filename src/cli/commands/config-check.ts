@@ -49,8 +49,19 @@ export function redactSecrets(cfg: CalltrackConfig): unknown {
   for (const hook of out.webhooks) hide(hook, 'secret');
   hide(out.analytics.ga4, 'apiSecret');
   hide(out.analytics.metrica, 'token');
-  if (out.database.client === 'pg') out.database.connection = out.database.connection.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, `$1${HIDDEN}@`);
+  if (out.database.client === 'pg') out.database.connection = withoutPassword(out.database.connection);
   return out;
+}
+
+/** The URL with its password hidden; parsed, as describeDatabase does, so a password holding `@` or `/` cannot leak in part. */
+function withoutPassword(connection: string): string {
+  try {
+    const url = new URL(connection);
+    if (url.password) url.password = HIDDEN;
+    return url.toString();
+  } catch {
+    return HIDDEN; // not a URL we can read: show none of it
+  }
 }
 
 export function configCommand(): Command {
