@@ -77,6 +77,15 @@ export function openSideConnection(file: string, pragmas: string): Promise<sqlit
   });
 }
 
+/**
+ * openSideConnection with the app connection's own busy timeout (a side connection that gave up
+ * sooner than knex's would fail where the app waits), then `pragmas`.
+ */
+export async function openSideConnectionFor(db: Database, file: string, pragmas = ''): Promise<sqlite3.Database> {
+  const [row] = (await db.raw('PRAGMA busy_timeout')) as { timeout?: number }[];
+  return openSideConnection(file, `${pragmas} PRAGMA busy_timeout = ${Math.floor(Number(row?.timeout ?? 5000))};`);
+}
+
 /** A short description for logs and healthz, without credentials. */
 export function describeDatabase(cfg: CalltrackConfig['database']): string {
   if (cfg.client === 'sqlite3') return `sqlite3:${cfg.filename}`;

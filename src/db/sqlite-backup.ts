@@ -2,7 +2,7 @@ import { existsSync, openSync, closeSync, fsyncSync, renameSync, rmSync, statSyn
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
 import { AppError, InvalidInputError, NotFoundError } from '../errors.js';
-import { databaseClient, openSideConnection, sqliteFile, type Database } from './connect.js';
+import { databaseClient, openSideConnectionFor, sqliteFile, type Database } from './connect.js';
 
 export interface BackupReport {
   /** The backup's absolute path. */
@@ -27,7 +27,7 @@ export interface BackupReport {
  * has been read back (`quick_check`), so a cron job never leaves a half-written file under the
  * name a restore would take.
  */
-export async function backupSqlite(db: Database, target: string, now: () => number = Date.now): Promise<BackupReport> {
+export async function backupSqlite(db: Database, target: string): Promise<BackupReport> {
   const source = backupSource(db);
   const file = path.resolve(target);
   if (existsSync(file)) throw new InvalidInputError(`${file} already exists: give a new file name (backups are never overwritten)`);
@@ -35,10 +35,9 @@ export async function backupSqlite(db: Database, target: string, now: () => numb
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidInputError(`${dir} is not a directory: create it first, or give --out a path in an existing one`);
   const partial = `${file}.partial`;
   rmSync(partial, { force: true });
-  const started = now();
+  const started = Date.now();
   try {
-    const [row] = (await db.raw('PRAGMA busy_timeout')) as { timeout?: number }[];
-    const conn = await openSideConnection(source, `PRAGMA busy_timeout = ${Math.floor(Number(row?.timeout ?? 5000))};`);
+    const conn = await openSideConnectionFor(db, source);
     try {
       await run(conn, 'VACUUM INTO ?', [partial]);
     } finally {
@@ -48,7 +47,7 @@ export async function backupSqlite(db: Database, target: string, now: () => numb
     syncFile(partial);
     renameSync(partial, file);
     syncFile(dir);
-    return { file, bytes: statSync(file).size, ...contents, tookMs: now() - started };
+    return { file, bytes: statSync(file).size, ...contents, tookMs: Date.now() - started };
   } catch (err) {
     rmSync(partial, { force: true });
     if (err instanceof AppError) throw err;

@@ -1,5 +1,5 @@
 import type sqlite3 from 'sqlite3';
-import { openSideConnection, sqliteFile, type Database } from './connect.js';
+import { openSideConnectionFor, sqliteFile, type Database } from './connect.js';
 import { PreparedStatements } from './prepared-statements.js';
 
 /**
@@ -24,8 +24,7 @@ export class SqliteReader {
   static async forDatabase(db: Database): Promise<SqliteReader | undefined> {
     const file = sqliteFile(db);
     if (file === undefined) return undefined;
-    const [row] = (await db.raw('PRAGMA busy_timeout')) as { timeout?: number }[];
-    const conn = await openSideConnection(file, `PRAGMA query_only = ON; PRAGMA busy_timeout = ${Math.floor(Number(row?.timeout ?? 5000))};`);
+    const conn = await openSideConnectionFor(db, file, 'PRAGMA query_only = ON;');
     return new SqliteReader(conn);
   }
 
