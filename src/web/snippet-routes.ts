@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { SnippetBuilder } from '../snippet/snippet-builder.js';
 import type { SnippetVisitService } from '../snippet/snippet-visits.js';
 import type { FixedWindowRateLimiter } from './rate-limiter.js';
-import { newVisitBodySchema, newVisitInput, shownNumberJson, type NewVisitBody } from './visit-http.js';
+import { newVisitBodySchema, newVisitInput, shownNumberJson, unlistedOrigin, type NewVisitBody } from './visit-http.js';
 
 const text = (maxLength: number) => ({ type: 'string', maxLength });
 
@@ -49,9 +49,8 @@ export function snippetRoutes(deps: { config: LiveConfig; clock: Clock; builder:
       const origin = req.headers.origin;
       void reply.header('Vary', 'Origin');
       if (origin === undefined) return;
-      if (!deps.config.current.http.corsOrigins.includes(origin)) {
-        throw new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`);
-      }
+      const refusal = unlistedOrigin(deps.config.current, origin);
+      if (refusal) throw refusal;
       void reply.header('Access-Control-Allow-Origin', origin);
     };
 

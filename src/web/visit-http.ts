@@ -1,7 +1,18 @@
 import type { FastifyRequest } from 'fastify';
+import type { CalltrackConfig } from '../config/schema.js';
+import { AppError } from '../errors.js';
 import { formatNational } from '../phone/e164.js';
 import type { NewVisitInput, ShownNumber } from '../tracking/visit-service.js';
 import type { FixedWindowRateLimiter } from './rate-limiter.js';
+
+/**
+ * The visit API's refusal of a page from a site not in `http.corsOrigins`, or undefined when the
+ * origin is listed: one rule and one text for the visit POSTs, their preflights, reveal and preview.
+ */
+export function unlistedOrigin(cfg: CalltrackConfig, origin: string): AppError | undefined {
+  if (cfg.http.corsOrigins.includes(origin)) return undefined;
+  return new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`);
+}
 
 /** The body of every request that starts a visit (`/v1/visits`, `/v1/visits/reveal`). */
 export interface NewVisitBody {

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { formatNational } from '../phone/e164.js';
 import type { VisitService } from '../tracking/visit-service.js';
 import type { FixedWindowRateLimiter } from './rate-limiter.js';
-import { gaSessionIdSchema, isoTime, newVisitBodySchema, newVisitInput, shownNumberJson, type NewVisitBody } from './visit-http.js';
+import { gaSessionIdSchema, isoTime, newVisitBodySchema, newVisitInput, shownNumberJson, unlistedOrigin, type NewVisitBody } from './visit-http.js';
 
 const newVisitSchema = {
   body: newVisitBodySchema,
@@ -42,14 +42,14 @@ const pingSchema = {
  */
 export function visitRoutes(deps: { visits: VisitService; config: LiveConfig; limiter: FixedWindowRateLimiter }): FastifyPluginAsync {
   return async (app) => {
-    const allowed = (origin: string) => deps.config.current.http.corsOrigins.includes(origin);
     await app.register(cors, {
       // An unlisted origin is refused here, in the onRequest hook, so its CORS preflight gets the
       // same 403 as its POST (answering `false` would leave the OPTIONS to the 404 handler).
       origin: (origin, cb) => {
         if (origin === undefined) return cb(null, false);
-        if (allowed(origin)) return cb(null, true);
-        cb(new AppError('forbidden', `origin ${origin} may not use the visit API: add it to http.corsOrigins`), false);
+        const refusal = unlistedOrigin(deps.config.current, origin);
+        if (!refusal) return cb(null, true);
+        cb(refusal, false);
       },
       methods: ['POST'],
       allowedHeaders: ['Content-Type'],
