@@ -7,6 +7,8 @@ export interface InterpolationResult {
   value: unknown;
   problems: ConfigProblem[];
   warnings: ConfigProblem[];
+  /** Keys dropped because their whole value was an unset `${VAR}`: path (formatPath) → VAR. */
+  unset: Map<string, string>;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface InterpolationResult {
 export function interpolateEnv(tree: unknown, env: NodeJS.ProcessEnv): InterpolationResult {
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
+  const unset = new Map<string, string>();
 
   const visit = (node: unknown, path: (string | number)[]): unknown => {
     if (typeof node === 'string') return substitute(node, path);
@@ -43,6 +46,7 @@ export function interpolateEnv(tree: unknown, env: NodeJS.ProcessEnv): Interpola
       const value = env[name];
       if (value === undefined || value === '') {
         warnings.push({ path: formatPath(path), message: `environment variable ${name} is not set; the key is treated as absent` });
+        unset.set(formatPath(path), name);
         return undefined;
       }
       return value;
@@ -56,5 +60,5 @@ export function interpolateEnv(tree: unknown, env: NodeJS.ProcessEnv): Interpola
     });
   };
 
-  return { value: visit(tree, []), problems, warnings };
+  return { value: visit(tree, []), problems, warnings, unset };
 }

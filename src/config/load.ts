@@ -59,7 +59,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   const country = readDefaultCountry(interpolated.value);
   const result = buildConfigSchema(country).safeParse(interpolated.value);
   const problems = [...interpolated.problems];
-  if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, doc, lineCounter, env)));
+  if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, doc, lineCounter, interpolated.unset)));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, dedupe(problems));
   return { config: result.data, file, warnings: interpolated.warnings };
 }
@@ -70,7 +70,7 @@ function readDefaultCountry(tree: unknown) {
   return typeof code === 'string' && isCountryCode(code) ? code : undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, env: NodeJS.ProcessEnv): ConfigProblem[] {
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, unset: ReadonlyMap<string, string>): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const keyPath = [...issue.path, key];
@@ -80,7 +80,7 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounte
   let message = issue.message;
   if (issue.code === 'invalid_type') {
     const actual = valueAt(doc, issue.path);
-    const unsetVar = typeof actual === 'string' ? unsetVariable(actual, env) : undefined;
+    const unsetVar = unset.get(formatPath(issue.path));
     if (unsetVar !== undefined) {
       // The file has the key, but as an unset `${VAR}` it counts as absent: the raw text is not the problem.
       message = `is required, but environment variable ${unsetVar} is not set: set it (or write the value in the file)`;
@@ -103,12 +103,6 @@ function locate(p: readonly PropertyKey[], message: string, doc: Document, lines
 function valueAt(doc: Document, p: readonly PropertyKey[]): unknown {
   const v = doc.getIn(p as unknown[]);
   return v && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v;
-}
-
-/** The variable's name when `text` is exactly `${VAR}` and VAR is unset (interpolateEnv dropped the key). */
-function unsetVariable(text: string, env: NodeJS.ProcessEnv): string | undefined {
-  const name = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(text)?.[1];
-  return name !== undefined && (env[name] === undefined || env[name] === '') ? name : undefined;
 }
 
 function describeValue(v: unknown): string {
